@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { postgresCapabilities, sqliteCapabilities, type EngineCapabilities } from './engine.js';
+
+export type Db = Kysely<Database>;
+
+export interface Storage {
+  db: Db;
+  engine: EngineCapabilities;
+  /** Human-readable location, for logs (never includes a password). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** postgres://… or null for SQLite in dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** PostgreSQL only: schema to work in (tests give each file its own). */
+  schema?: string;
+  /** SQLite only: a file path that overrides dataDir/tidewatch.db (":memory:" allowed). */
+  sqliteFile?: string;
+}
+
+// bigint (count(*), bigserial) comes back from pg as a string; our ids and counts fit in a double.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export function openStorage(options: StorageOptions): Storage {
+  if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    return openPostgres(options.databaseUrl, options.schema);
+  }
+  if (options.databaseUrl) {
+    throw new Error(`database URL must start with postgres:// or postgresql://, got "${redact(options.databaseUrl)}"`);
+  }
+  return openSqlite(options.sqliteFile ?? path.join(options.dataDir, 'tidewatch.db'));
+}
+
+function openSqlite(file: string): Storage {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode keeps the database consistent on power loss and loses no committed transaction on a crash of
+  // the process, which is the failure we test (kill -9); it avoids an fsync per commit.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return {
+    db,
+    engine: sqliteCapabilities,
+    location: `sqlite:${file}`,
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, schema?: string): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: Number(process.env.TIDEWATCH_DB_POOL ?? 10),
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: postgresCapabilities,
+    location: redact(url) + (schema ? ` (schema ${schema})` : ''),
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every statement anew; better-sqlite3 statements are reusable, and preparing costs as much as running
+ * a small query, so keep them by SQL text. The set of SQL texts is bounded by the code's queries (values are bound).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(sqlite, {
+    get(target, prop) {
+      if (prop === 'prepare') {
+        return (source: string) => {
+          let stmt = cache.get(source);
+          if (!stmt) {
+            stmt = target.prepare(source);
+            if (cache.size < 2000) cache.set(source, stmt);
+          }
+          return stmt;
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,27 @@
+/*
+ * What differs between SQLite and PostgreSQL, asked for as capabilities (Kysely's dialect-adapter idea): callers test a
+ * flag, never an engine name.
+ */
+export interface EngineCapabilities {
+  name: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE SKIP LOCKED`, so several processes can claim work from one table. */
+  skipLocked: boolean;
+  /** Several processes may share the database (PostgreSQL); SQLite is one process. */
+  multiProcess: boolean;
+  /** Column type of an auto-incrementing integer primary key in a migration. */
+  serialType: 'integer' | 'bigserial';
+}
+
+export const sqliteCapabilities: EngineCapabilities = {
+  name: 'sqlite',
+  skipLocked: false,
+  multiProcess: false,
+  serialType: 'integer',
+};
+
+export const postgresCapabilities: EngineCapabilities = {
+  name: 'postgres',
+  skipLocked: true,
+  multiProcess: true,
+  serialType: 'bigserial',
+};

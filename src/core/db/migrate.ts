@@ -1,0 +1,38 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Storage } from './database.js';
+import type { EngineCapabilities } from './engine.js';
+import * as m001 from './migrations/001-domain.js';
+
+type EngineMigration = { up(db: any, engine: EngineCapabilities): Promise<void> };
+
+/** Numbered, in order; a landed migration is never edited. */
+const migrations: Record<string, EngineMigration> = {
+  '001-domain': m001,
+};
+
+function provider(engine: EngineCapabilities): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(migrations)) out[name] = { up: (db) => m.up(db, engine) };
+      return out;
+    },
+  };
+}
+
+export async function migrateToLatest(storage: Storage): Promise<string[]> {
+  const migrator = new Migrator({ db: storage.db, provider: provider(storage.engine) });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when every known migration has been applied (for /readyz). */
+export async function isMigrated(storage: Storage): Promise<boolean> {
+  const migrator = new Migrator({ db: storage.db, provider: provider(storage.engine) });
+  const all = await migrator.getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
+}

@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import type { Db } from '../core/db/database.js';
+
+export interface EnvironmentSummaryRow {
+  name: string;
+  created_at: string;
+  last_change_at: string;
+  instances: number;
+  images: number;
+}
+
+/** Every environment with its running instance and distinct image counts. */
+export async function listEnvironmentSummaries(db: Db, workspaceId: string): Promise<EnvironmentSummaryRow[]> {
+  const rows = await db.selectFrom('environments as e')
+    .leftJoin('deployments as d', (j) => j.onRef('d.environment_id', '=', 'e.id').on('d.undeployed_at', 'is', null))
+    .select((eb) => [
+      'e.name', 'e.created_at', 'e.last_change_at',
+      eb.fn.count<number>('d.id').as('instances'),
+      eb.fn.count<number>('d.digest').distinct().as('images'),
+    ])
+    .where('e.workspace_id', '=', workspaceId)
+    .groupBy(['e.id', 'e.name', 'e.created_at', 'e.last_change_at'])
+    .orderBy('e.name')
+    .execute();
+  return rows.map((r) => ({ ...r, instances: Number(r.instances), images: Number(r.images) }));
+}
+
+/** Running (environment, repository, digest) triples, for callers that must filter by a token's repository scope. */
+export async function listRunningWithRepository(db: Db, workspaceId: string) {
+  return db.selectFrom('deployments as d')
+    .innerJoin('environments as e', 'e.id', 'd.environment_id')
+    .innerJoin('repositories as r', 'r.id', 'd.repository_id')
+    .select(['e.name as environment', 'r.name as repository', 'd.digest'])
+    .where('d.workspace_id', '=', workspaceId).where('d.undeployed_at', 'is', null)
+    .execute();
+}
+
+export interface InstanceRow {
+  id: string;
+  instance_name: string;
+  repository_id: string;
+  repository: string;
+  digest: string;
+  tag: string | null;
+  os: string;
+  architecture: string;
+  variant: string | null;
+  deployed_at: string;
+  last_seen_at: string;
+  source: string;
+}
+
+/** The running instances of one environment, ordered by instance name. */
+export async function listInstances(db: Db, environmentId: string): Promise<InstanceRow[]> {
+  return db.selectFrom('deployments as d')
+    .innerJoin('repositories as r', 'r.id', 'd.repository_id')
+    .select([
+      'd.id', 'd.instance_name', 'd.repository_id', 'r.name as repository', 'd.digest', 'd.tag', 'd.os',
+      'd.architecture', 'd.variant', 'd.deployed_at', 'd.last_seen_at', 'd.source',
+    ])
+    .where('d.environment_id', '=', environmentId).where('d.undeployed_at', 'is', null)
+    .orderBy('d.instance_name')
+    .execute();
+}
+
+/** Tags currently pointing at the digests that run in an environment: repository id → digest → tag names. */
+export async function tagsOfRunningDigests(db: Db, environmentId: string): Promise<Map<string, string[]>> {
+  const rows = await db.selectFrom('tags as t')
+    .innerJoin('deployments as d', (j) => j.onRef('d.repository_id', '=', 't.repository_id').onRef('d.digest', '=', 't.digest'))
+    .select(['t.repository_id', 't.digest', 't.name'])
+    .where('d.environment_id', '=', environmentId).where('d.undeployed_at', 'is', null)
+    .distinct()
+    .orderBy('t.name')
+    .execute();
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const key = `${r.repository_id}@${r.digest}`;
+    const list = out.get(key) ?? [];
+    list.push(r.name);
+    out.set(key, list);
+  }
+  return out;
+}
+
+export interface HistoryRow {
+  change: 'deployed' | 'undeployed';
+  at: string;
+  id: string;
+  instance_name: string;
+  repository: string;
+  digest: string;
+  tag: string | null;
+  replaced_digest: string | null;
+}
+
+/**
+ * Deployments started and ended in an environment, newest first. At the same instant a start sorts before the end it
+ * caused, since it is the newer fact.
+ */
+export async function listHistory(db: Db, environmentId: string, limit: number, offset: number): Promise<HistoryRow[]> {
+  const base = () => db.selectFrom('deployments as d').innerJoin('repositories as r', 'r.id', 'd.repository_id')
+    .where('d.environment_id', '=', environmentId);
+  const started = base().select([
+    sql<HistoryRow['change']>`'deployed'`.as('change'), 'd.deployed_at as at', 'd.id', 'd.instance_name', 'r.name as repository',
+    'd.digest', 'd.tag', 'd.replaced_digest',
+  ]);
+  const ended = base().where('d.undeployed_at', 'is not', null).select([
+    sql<HistoryRow['change']>`'undeployed'`.as('change'), sql<string>`d.undeployed_at`.as('at'), 'd.id', 'd.instance_name',
+    'r.name as repository', 'd.digest', 'd.tag', sql<string | null>`null`.as('replaced_digest'),
+  ]);
+  const rows = await db.selectFrom(started.unionAll(ended).as('h'))
+    .selectAll()
+    .orderBy('at', 'desc').orderBy('change', 'asc').orderBy('id', 'asc')
+    .limit(limit).offset(offset)
+    .execute();
+  return rows as HistoryRow[];
+}
+
+export async function countHistory(db: Db, environmentId: string): Promise<number> {
+  const row = await db.selectFrom('deployments')
+    .select((eb) => [eb.fn.countAll<number>().as('started'), eb.fn.count<number>('undeployed_at').as('ended')])
+    .where('environment_id', '=', environmentId).executeTakeFirstOrThrow();
+  return Number(row.started) + Number(row.ended);
+}

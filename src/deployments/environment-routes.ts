@@ -1,0 +1,165 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Db } from '../core/db/database.js';
+import { ApiError } from '../core/errors.js';
+import { errorResponses } from '../http/error-schema.js';
+import { inScope, type Caller } from '../auth/authenticate.js';
+import { formatImageReference } from '../registry/image-reference.js';
+import { environmentName, platformSchema } from './deployment-schemas.js';
+import { findEnvironment } from './deployment-queries.js';
+import {
+  countHistory, listEnvironmentSummaries, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
+} from './environment-queries.js';
+import { platformOf } from './record-deployment.js';
+
+const envParams = Type.Object({ env: environmentName });
+const page = (max: number, def: number) => ({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: max, default: def })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
+const environmentSummary = Type.Object({
+  name: Type.String(),
+  instances: Type.Integer(),
+  images: Type.Integer({ description: 'distinct digests running' }),
+  created_at: Type.String(),
+  last_change_at: Type.String(),
+});
+
+const instance = Type.Object({
+  name: Type.String(),
+  repository: Type.String(),
+  digest: Type.String(),
+  image: Type.String({ description: 'repository[:tag]@digest' }),
+  tag: Type.Union([Type.String(), Type.Null()], { description: 'tag given when it was deployed' }),
+  tags: Type.Array(Type.String(), { description: 'tags that point at the digest now' }),
+  platform: platformSchema,
+  since: Type.String(),
+  last_seen_at: Type.String(),
+  source: Type.String(),
+});
+
+const historyEntry = Type.Object({
+  change: Type.Union([Type.Literal('deployed'), Type.Literal('undeployed')]),
+  at: Type.String(),
+  deployment_id: Type.String(),
+  name: Type.String(),
+  repository: Type.String(),
+  digest: Type.String(),
+  tag: Type.Union([Type.String(), Type.Null()]),
+  replaced: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** Spec deployments.md, "Reading it back": environments, one environment's instances, its history. */
+export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get('/environments', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'Every environment with its instance count, distinct images and last change',
+      tags: ['environments'],
+      response: { 200: Type.Object({ environments: Type.Array(environmentSummary) }), ...errorResponses(401) },
+    },
+  }, async (request) => ({ environments: await summaries(db, request.caller) }));
+
+  app.get('/environments/:env', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'The running instances of one environment (name percent-encoded when it holds "/")',
+      tags: ['environments'],
+      params: envParams,
+      querystring: Type.Object(page(10_000, 1000)),
+      response: {
+        200: Type.Object({
+          name: Type.String(),
+          created_at: Type.String(),
+          last_change_at: Type.String(),
+          total: Type.Integer(),
+          limit: Type.Integer(),
+          offset: Type.Integer(),
+          instances: Type.Array(instance),
+        }),
+        ...errorResponses(400, 401, 404),
+      },
+    },
+  }, async (request) => {
+    const env = await environmentOr404(db, request.caller, request.params.env);
+    const { limit = 1000, offset = 0 } = request.query;
+    const [rows, tags] = await Promise.all([listInstances(db, env.id), tagsOfRunningDigests(db, env.id)]);
+    const visible = rows.filter((r) => inScope(request.caller, r.repository));
+    return {
+      name: env.name,
+      created_at: env.created_at,
+      last_change_at: env.last_change_at,
+      total: visible.length,
+      limit,
+      offset,
+      instances: visible.slice(offset, offset + limit).map((r) => ({
+        name: r.instance_name,
+        repository: r.repository,
+        digest: r.digest,
+        image: formatImageReference({ repository: r.repository, tag: r.tag, digest: r.digest }),
+        tag: r.tag,
+        tags: tags.get(`${r.repository_id}@${r.digest}`) ?? [],
+        platform: platformOf(r),
+        since: r.deployed_at,
+        last_seen_at: r.last_seen_at,
+        source: r.source,
+      })),
+    };
+  });
+
+  app.get('/environments/:env/history', {
+    config: { access: 'read' },
+    schema: {
+      summary: 'Deployments started and ended in an environment, newest first',
+      tags: ['environments'],
+      params: envParams,
+      querystring: Type.Object(page(500, 50)),
+      response: {
+        200: Type.Object({
+          environment: Type.String(),
+          total: Type.Integer(),
+          next_offset: Type.Union([Type.Integer(), Type.Null()]),
+          entries: Type.Array(historyEntry),
+        }),
+        ...errorResponses(400, 401, 404),
+      },
+    },
+  }, async (request) => {
+    const env = await environmentOr404(db, request.caller, request.params.env);
+    const { limit = 50, offset = 0 } = request.query;
+    const [rows, total] = await Promise.all([listHistory(db, env.id, limit, offset), countHistory(db, env.id)]);
+    return {
+      environment: env.name,
+      total,
+      next_offset: offset + limit < total ? offset + limit : null,
+      entries: rows.filter((r) => inScope(request.caller, r.repository)).map((r) => ({
+        change: r.change,
+        at: r.at,
+        deployment_id: r.id,
+        name: r.instance_name,
+        repository: r.repository,
+        digest: r.digest,
+        tag: r.tag,
+        replaced: r.replaced_digest,
+      })),
+    };
+  });
+};
+
+async function environmentOr404(db: Db, caller: Caller, name: string) {
+  const env = await findEnvironment(db, caller.workspaceId, name);
+  if (!env) throw new ApiError('TW_NOT_FOUND', `environment ${name} not found`);
+  return env;
+}
+
+/** A token limited to some repositories sees only their instances in the counts. */
+async function summaries(db: Db, caller: Caller) {
+  const rows = await listEnvironmentSummaries(db, caller.workspaceId);
+  if (caller.repoGlob === null) return rows;
+  const running = (await listRunningWithRepository(db, caller.workspaceId)).filter((r) => inScope(caller, r.repository));
+  return rows.map((env) => {
+    const mine = running.filter((r) => r.environment === env.name);
+    return { ...env, instances: mine.length, images: new Set(mine.map((r) => r.digest)).size };
+  });
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../core/db/database.js';
+import { ApiError } from '../core/errors.js';
+import { recordEvent } from '../events/event-queries.js';
+import { recordAudit } from '../audit/audit-queries.js';
+import { ensureImage, ensureRepository, tagsPointingAt } from '../registry/repository-queries.js';
+import { formatImageReference, type ImageReference } from '../registry/image-reference.js';
+import {
+  endDeployment, ensureEnvironment, findEnvironment, findRunningDeployment, insertDeployment, refreshDeployment,
+  touchEnvironment,
+  type DeploymentRow,
+} from './deployment-queries.js';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant: string | null;
+}
+
+export interface DeploymentInput {
+  workspaceId: string;
+  tokenId: string | null;
+  /** Parsed reference, pinned by digest. */
+  image: ImageReference & { digest: string };
+  /** `image.name`; the repository when absent (the instance key, spec deployments.md). */
+  instanceName: string | null;
+  environment: string;
+  platform: Platform;
+  source: string;
+}
+
+export interface DeploymentOutcome {
+  created: boolean;
+  deployment: DeploymentRow;
+  environment: string;
+  repository: string;
+}
+
+/**
+ * Records that an instance runs a digest. A new digest (or platform) for the instance key ends the running
+ * deployment and starts one, with its `image_deployed` event and audit entry, all in one transaction; the same digest
+ * again only refreshes `last_seen_at`.
+ */
+export async function recordDeployment(db: Db, input: DeploymentInput): Promise<DeploymentOutcome> {
+  try {
+    return await db.transaction().execute((trx) => recordInTransaction(trx, input));
+  } catch (error) {
+    // Two processes racing to start the same instance on PostgreSQL: the unique index refuses the loser, whose
+    // retry then sees the winner's row and answers as a repeat or a replacement.
+    if (isUniqueViolation(error)) return db.transaction().execute((trx) => recordInTransaction(trx, input));
+    throw error;
+  }
+}
+
+async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<DeploymentOutcome> {
+  const at = new Date().toISOString();
+  const repository = input.image.repository;
+  const instanceName = input.instanceName ?? repository;
+  const environmentId = await ensureEnvironment(trx, input.workspaceId, input.environment, at);
+  const repositoryId = await ensureRepository(trx, input.workspaceId, repository, at);
+  const running = await findRunningDeployment(trx, environmentId, instanceName);
+  const samePlatform = running && running.os === input.platform.os
+    && running.architecture === input.platform.architecture && running.variant === input.platform.variant;
+  if (running && running.digest === input.image.digest && running.repository_id === repositoryId && samePlatform) {
+    await refreshDeployment(trx, running.id, at);
+    return { created: false, deployment: { ...running, last_seen_at: at }, environment: input.environment, repository };
+  }
+  await ensureImage(trx, { workspaceId: input.workspaceId, repositoryId, digest: input.image.digest, at });
+  if (running) await endDeployment(trx, running.id, at);
+  const row: DeploymentRow = {
+    id: randomUUID(),
+    workspace_id: input.workspaceId,
+    environment_id: environmentId,
+    instance_name: instanceName,
+    repository_id: repositoryId,
+    digest: input.image.digest,
+    tag: input.image.tag,
+    os: input.platform.os,
+    architecture: input.platform.architecture,
+    variant: input.platform.variant,
+    deployed_at: at,
+    last_seen_at: at,
+    undeployed_at: null,
+    replaced_digest: running ? running.digest : null,
+    source: input.source,
+  };
+  await insertDeployment(trx, row);
+  await touchEnvironment(trx, environmentId, at);
+  await recordEvent(trx, {
+    workspaceId: input.workspaceId,
+    repositoryId,
+    kind: 'image_deployed',
+    data: {
+      environment: input.environment,
+      instance: instanceName,
+      repository,
+      digest: row.digest,
+      tags: await tagsPointingAt(trx, repositoryId, row.digest),
+      platform: platformOf(row),
+      replaced_digest: row.replaced_digest,
+      deployment_id: row.id,
+    },
+  });
+  await recordAudit(trx, {
+    workspaceId: input.workspaceId,
+    tokenId: input.tokenId,
+    action: 'deployment.record',
+    target: `${input.environment}/${instanceName}`,
+    detail: { image: formatImageReference(input.image), replaced: row.replaced_digest },
+  });
+  return { created: true, deployment: row, environment: input.environment, repository };
+}
+
+/** Ends the running deployment of an instance (`DELETE /api/v1/deployments`); 404 when nothing runs under that key. */
+export async function undeploy(
+  db: Db,
+  input: { workspaceId: string; tokenId: string | null; environment: string; instanceNames: string[]; allowed: (repository: string) => void },
+): Promise<DeploymentOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const env = await findEnvironment(trx, input.workspaceId, input.environment);
+    if (!env) throw new ApiError('TW_NOT_FOUND', `environment ${input.environment} not found`);
+    let running: DeploymentRow | undefined;
+    for (const name of input.instanceNames) {
+      running = await findRunningDeployment(trx, env.id, name);
+      if (running) break;
+    }
+    if (!running) throw new ApiError('TW_NOT_FOUND', `nothing runs as ${input.instanceNames[0]} in ${input.environment}`);
+    const repo = await trx.selectFrom('repositories').select('name').where('id', '=', running.repository_id)
+      .executeTakeFirstOrThrow();
+    input.allowed(repo.name);
+    const at = new Date().toISOString();
+    await endDeployment(trx, running.id, at);
+    await touchEnvironment(trx, env.id, at);
+    await recordAudit(trx, {
+      workspaceId: input.workspaceId,
+      tokenId: input.tokenId,
+      action: 'deployment.undeploy',
+      target: `${input.environment}/${running.instance_name}`,
+      detail: { digest: running.digest },
+    });
+    return { created: false, deployment: { ...running, undeployed_at: at }, environment: input.environment, repository: repo.name };
+  });
+}
+
+export function platformOf(row: Pick<DeploymentRow, 'os' | 'architecture' | 'variant'>) {
+  return { os: row.os, architecture: row.architecture, ...(row.variant ? { variant: row.variant } : {}) };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../core/db/database.js';
+import { nowIso } from '../core/clock.js';
+
+export const eventKinds = [
+  'repo_push', 'build_queued', 'build_start', 'build_success', 'build_failure', 'build_cancelled',
+  'vulnerability_found', 'image_deployed',
+] as const;
+export type EventKind = (typeof eventKinds)[number];
+
+export interface NewEvent {
+  workspaceId: string;
+  repositoryId: string | null;
+  kind: EventKind;
+  data: Record<string, unknown>;
+  dedupeKey?: string | null;
+}
+
+/**
+ * Writes an event in the caller's transaction (the outbox): if the change that caused it rolls back, so does the
+ * event, and so do the deliveries later issues fan out from it.
+ */
+export async function recordEvent(trx: Db, event: NewEvent): Promise<{ id: number; uuid: string }> {
+  const uuid = randomUUID();
+  const row = await trx.insertInto('events').values({
+    uuid,
+    workspace_id: event.workspaceId,
+    repository_id: event.repositoryId,
+    kind: event.kind,
+    data: JSON.stringify(event.data),
+    dedupe_key: event.dedupeKey ?? null,
+    created_at: nowIso(),
+  }).returning('id').executeTakeFirstOrThrow();
+  return { id: Number(row.id), uuid };
+}
+
+export async function listEvents(db: Db, workspaceId: string, options: { kind?: string; limit?: number } = {}) {
+  let q = db.selectFrom('events').selectAll().where('workspace_id', '=', workspaceId);
+  if (options.kind) q = q.where('kind', '=', options.kind);
+  return q.orderBy('id', 'desc').limit(options.limit ?? 100).execute();
+}

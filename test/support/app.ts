@@ -1,0 +1,49 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/http/app.js';
+import { bootstrapDefaultWorkspace } from '../../src/workspaces/bootstrap.js';
+import { createToken, type Role } from '../../src/auth/token-service.js';
+import { ensureWorkspace } from '../../src/workspaces/workspace-queries.js';
+import type { Storage } from '../../src/core/db/database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  workspaceId: string;
+  tokens: Record<Role, string>;
+  call(method: string, url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export const digest = (n: number | string) => `sha256:${String(n).padStart(64, '0')}`;
+
+/** Tokens of every role for a workspace (default: `default`). */
+export async function tokensFor(storage: Storage, workspace = 'default', glob: string | null = null): Promise<{ workspaceId: string; tokens: Record<Role, string> }> {
+  const ws = await ensureWorkspace(storage.db, workspace);
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['read', 'write', 'admin'] as const) {
+    tokens[role] = (await createToken(storage.db, { workspaceId: ws.id, role, repoGlob: glob })).token;
+  }
+  return { workspaceId: ws.id, tokens };
+}
+
+export async function startTestApp(storage: Storage, options: { rateLimitPerSecond?: number } = {}): Promise<TestApp> {
+  await bootstrapDefaultWorkspace(storage.db, null);
+  const { workspaceId, tokens } = await tokensFor(storage);
+  const app = await buildApp({
+    storage,
+    config: { bodyLimitBytes: 1024 * 1024, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, publicUrl: 'http://tidewatch.test' },
+  });
+  await app.ready();
+  return {
+    app,
+    workspaceId,
+    tokens,
+    call: (method, url, o = {}) => {
+      const token = o.token === undefined ? tokens.admin : o.token;
+      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers };
+      const payload = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
+      if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      return app.inject({ method: method as any, url, headers, ...(payload !== undefined ? { payload } : {}) });
+    },
+    close: () => app.close(),
+  };
+}
