@@ -42,7 +42,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
       },
       source: request.headers['user-agent']?.startsWith('tidewatch-cli') ? 'cli' : 'api',
     });
-    if (outcome.created) metrics.deploymentsRecorded.inc({ environment_kind: environment.includes('/') ? 'namespaced' : 'plain' });
+    if (outcome.created) metrics.deploymentsRecorded.inc();
     return reply.status(outcome.created ? 201 : 200).send(renderDeployment(outcome));
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 
 export interface Metrics {
   registry: Registry;
-  deploymentsRecorded: Counter<'environment_kind'>;
+  deploymentsRecorded: Counter;
 }
 
 /** A registry per app, so several apps in one test process keep separate counts. */
@@ -13,7 +13,6 @@ export function createMetrics(): Metrics {
   const deploymentsRecorded = new Counter({
     name: 'tidewatch_deployments_recorded_total',
     help: 'New deployments recorded (repeats of the running digest are not counted)',
-    labelNames: ['environment_kind'] as const,
     registers: [registry],
   });
   return { registry, deploymentsRecorded };
