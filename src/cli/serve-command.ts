@@ -22,7 +22,9 @@ export function registerServe(program: Command): void {
       }
       const app = await buildApp({ storage, config, logger });
       await app.listen({ port: config.port, host: config.host });
-      logger.info({ url: `http://${config.host}:${config.port}`, public_url: config.publicUrl }, 'tidewatch listening');
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      logger.info({ url: `http://${config.host}:${port}`, port, public_url: config.publicUrl }, 'tidewatch listening');
 
       let stopping = false;
       const stop = async (signal: string) => {

@@ -14,7 +14,27 @@ import { migrateToLatest } from '../../src/core/db/migrate.js';
  */
 export type EngineName = 'sqlite' | 'postgres';
 
-export const postgresUrl = process.env.TIDEWATCH_TEST_DATABASE_URL ?? null;
+const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * TIDEWATCH_TEST_DATABASE_URL when set (then an unreachable server is a failure, as in CI); otherwise the machine's
+ * local server if it answers, so `npm test` runs the whole suite on a developer machine too.
+ */
+export const postgresUrl: string | null = process.env.TIDEWATCH_TEST_DATABASE_URL ?? (await reachable(defaultPostgresUrl));
+const postgresSkipReason = process.env.TIDEWATCH_TEST_DATABASE_URL
+  ? null
+  : `TIDEWATCH_TEST_DATABASE_URL is not set and no PostgreSQL answers at ${defaultPostgresUrl}, so the PostgreSQL run is skipped (.ci/run sets it)`;
+
+async function reachable(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.end();
+    return url;
+  } catch {
+    return null;
+  }
+}
 
 export function selectedEngines(): EngineName[] {
   const wanted = (process.env.TIDEWATCH_TEST_ENGINES ?? 'sqlite,postgres').split(',').map((s) => s.trim());
@@ -66,9 +86,7 @@ export async function openTestStorage(engine: EngineName): Promise<TestStorage> 
  */
 export function describeEachEngine(title: string, fn: (engine: EngineName) => void): void {
   for (const engine of selectedEngines()) {
-    const skip = engine === 'postgres' && !postgresUrl
-      ? 'TIDEWATCH_TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped (.ci/run sets it)'
-      : false;
+    const skip = engine === 'postgres' && !postgresUrl ? postgresSkipReason ?? 'no PostgreSQL' : false;
     describe(`${title} [${engine}]`, { skip }, () => fn(engine));
   }
 }
