@@ -13,8 +13,10 @@ import { platformOf } from './record-deployment.js';
 export function repositoryDeploymentsRoute(db: Db): RepositorySubroute {
   return {
     method: 'GET',
-    suffix: /^\/deployments$/,
+    path: '/deployments',
     access: 'read',
+    summary: 'Per environment what runs, beside the newest pushes and builds of the repository',
+    tags: ['repositories'],
     handler: async (request, _reply, { repository }) => {
       assertRepositoryInScope(request.caller, repository);
       const repositoryId = await findRepositoryId(db, request.caller.workspaceId, repository);

@@ -9,7 +9,7 @@ import { validatorCompiler } from './validation.js';
 import { errorBody } from './error-schema.js';
 import { createMetrics, installRequestMetrics, type Metrics } from './metrics.js';
 import { registerHealthRoutes } from './health-routes.js';
-import { registerRepositoryPaths } from './repository-paths.js';
+import { registerRepositoryPaths, repositoryPathsDocument } from './repository-paths.js';
 import { installAuthentication } from '../auth/authenticate.js';
 import { tokenRoutes } from '../auth/token-routes.js';
 import { deploymentRoutes } from '../deployments/deployment-routes.js';
@@ -27,6 +27,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { storage, config } = deps;
   const metrics = deps.metrics ?? createMetrics();
+  const repositorySubroutes = [repositoryDeploymentsRoute(storage.db)];
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
@@ -48,6 +49,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (document) => {
+      const openapi = (document as { openapiObject: { paths?: Record<string, unknown> } }).openapiObject;
+      Object.assign((openapi.paths ??= {}), repositoryPathsDocument('/api/v1', repositorySubroutes));
+      return openapi as any;
+    },
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
@@ -61,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(deploymentRoutes, { db: storage.db, metrics });
     await api.register(environmentRoutes, { db: storage.db });
     await api.register(tokenRoutes, { db: storage.db });
-    registerRepositoryPaths(api, [repositoryDeploymentsRoute(storage.db)]);
+    registerRepositoryPaths(api, repositorySubroutes);
   }, { prefix: '/api/v1' });
 
   return app;
