@@ -69,7 +69,7 @@ describeEachEngine('/readyz when the database is not ready', (engine) => {
     const storage = fresh ?? (await openTestStorage(engine));
     if (!fresh) {
       // A migrated PostgreSQL schema with its migration record removed looks exactly like an unmigrated one.
-      await storage.db.deleteFrom('kysely_migration' as any).execute();
+      await storage.db.withSchema(storage.schema!).deleteFrom('kysely_migration' as any).execute();
     }
     const app = await buildApp({ storage, config: { bodyLimitBytes: 1 << 20, rateLimitPerSecond: 0, publicUrl: 'http://x' } });
     const res = await app.inject({ method: 'GET', url: '/readyz' });

@@ -13,6 +13,8 @@ export interface Storage {
   engine: EngineCapabilities;
   /** Human-readable location, for logs (never includes a password). */
   location: string;
+  /** PostgreSQL schema the storage works in, when one was given. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ function openPostgres(url: string, schema?: string): Storage {
     db,
     engine: postgresCapabilities,
     location: redact(url) + (schema ? ` (schema ${schema})` : ''),
+    ...(schema ? { schema } : {}),
     close: () => db.destroy(),
   };
 }

@@ -20,9 +20,18 @@ function provider(engine: EngineCapabilities): MigrationProvider {
   };
 }
 
+// Kysely looks for its bookkeeping tables by name across all schemas unless told which one: with several schemas in
+// one database (tests, or tenants sharing a server) it must be told.
+function migrator(storage: Storage): Migrator {
+  return new Migrator({
+    db: storage.db,
+    provider: provider(storage.engine),
+    ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
+  });
+}
+
 export async function migrateToLatest(storage: Storage): Promise<string[]> {
-  const migrator = new Migrator({ db: storage.db, provider: provider(storage.engine) });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const result: MigrationResultSet = await migrator(storage).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`);
@@ -32,7 +41,6 @@ export async function migrateToLatest(storage: Storage): Promise<string[]> {
 
 /** True when every known migration has been applied (for /readyz). */
 export async function isMigrated(storage: Storage): Promise<boolean> {
-  const migrator = new Migrator({ db: storage.db, provider: provider(storage.engine) });
-  const all = await migrator.getMigrations();
+  const all = await migrator(storage).getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }
