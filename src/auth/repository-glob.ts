@@ -26,6 +26,25 @@ export function matchesGlob(glob: string, value: string): boolean {
   return globToRegExp(glob).test(value);
 }
 
+const WILDCARD_RE = /[*?]/;
+
+/**
+ * Whether every repository `inner` matches is also matched by `outer`, decided conservatively (false when unsure):
+ * the same glob, a literal name that `outer` matches, or `outer` of the form `<literal>**` and `inner` starting with
+ * that literal. Keeps a scoped token from minting or revoking tokens wider than itself. `null` means unscoped.
+ */
+export function globWithin(outer: string | null, inner: string | null): boolean {
+  if (outer === null) return true;
+  if (inner === null) return false;
+  if (inner === outer) return true;
+  if (!WILDCARD_RE.test(inner)) return matchesGlob(outer, inner);
+  if (outer.endsWith('**')) {
+    const literal = outer.slice(0, -2);
+    return !WILDCARD_RE.test(literal) && inner.startsWith(literal);
+  }
+  return false;
+}
+
 const GLOB_RE = /^[A-Za-z0-9._\-/:*?[\]]{1,255}$/;
 export function isValidGlob(glob: string): boolean {
   return GLOB_RE.test(glob);

@@ -6,8 +6,8 @@ import { nowIso } from '../core/clock.js';
 import { errorResponses } from '../http/error-schema.js';
 import { recordAudit } from '../audit/audit-queries.js';
 import { createToken, describeToken, parseExpiry } from './token-service.js';
-import { listTokens, revokeToken } from './token-queries.js';
-import { isValidGlob } from './repository-glob.js';
+import { findToken, listTokens, revokeToken } from './token-queries.js';
+import { globWithin, isValidGlob } from './repository-glob.js';
 
 const tokenView = Type.Object({
   id: Type.String(),
@@ -25,7 +25,11 @@ const tokenView = Type.Object({
 const createBody = Type.Object({
   role: Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')], { errorMessage: 'must be read, write or admin' }),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  repository_glob: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  repository_glob: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Limit to repositories matching this glob (* within a segment, ** across). A scoped caller may only give its own glob or a narrower one; omitted, the new token gets the caller\'s scope.',
+  })),
   expires_in: Type.Optional(Type.String({ maxLength: 40, description: '30d, 12h, 90m or an ISO-8601 time' })),
 });
 
@@ -49,13 +53,19 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     if (glob !== undefined && !isValidGlob(glob)) {
       throw invalid('repository_glob', 'repository_glob may hold only letters, digits, . _ - / : and the wildcards * ** ?');
     }
+    // A token limited to some repositories must not mint one that reaches further (security.md: 403 outside it).
+    const scope = request.caller.repoGlob;
+    const repoGlob = glob ?? scope;
+    if (!globWithin(scope, repoGlob)) {
+      throw new ApiError('TW_FORBIDDEN', `this token is limited to repositories matching ${scope}; it cannot create a token for ${repoGlob ?? 'every repository'}`);
+    }
     let expiresAt: string | null = null;
     if (expires !== undefined) {
       try { expiresAt = parseExpiry(expires); } catch (e) { throw invalid('expires_in', `expires_in ${(e as Error).message}`); }
     }
     const created = await db.transaction().execute(async (trx) => {
-      const made = await createToken(trx, { workspaceId: request.caller.workspaceId, role, name, repoGlob: glob ?? null, expiresAt });
-      await recordAudit(trx, { workspaceId: request.caller.workspaceId, tokenId: request.caller.tokenId, action: 'token.create', target: made.row.id, detail: { role, glob: glob ?? null } });
+      const made = await createToken(trx, { workspaceId: request.caller.workspaceId, role, name, repoGlob, expiresAt });
+      await recordAudit(trx, { workspaceId: request.caller.workspaceId, tokenId: request.caller.tokenId, action: 'token.create', target: made.row.id, detail: { role, glob: repoGlob } });
       return made;
     });
     return reply.status(201).send({ ...describeToken(created.row), token: created.token });
@@ -65,7 +75,12 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     config: { access: 'admin' },
     schema: { summary: 'Revoke a token', tags: ['tokens'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { ...errorResponses(401, 403, 404) } },
   }, async (request, reply) => {
-    const done = await db.transaction().execute(async (trx) => {
+    // No token id holds NUL, and PostgreSQL refuses it in text parameters (a 500): answer as for any unknown id.
+    const done = request.params.id.includes('\u0000') ? false : await db.transaction().execute(async (trx) => {
+      const target = (await findToken(trx, request.caller.workspaceId, request.params.id)).find((t) => t.id === request.params.id);
+      if (target && target.revoked_at === null && !globWithin(request.caller.repoGlob, target.repo_glob)) {
+        throw new ApiError('TW_FORBIDDEN', `this token is limited to repositories matching ${request.caller.repoGlob}; it cannot revoke a token that reaches further`);
+      }
       const ok = await revokeToken(trx, request.caller.workspaceId, request.params.id, nowIso());
       if (ok) await recordAudit(trx, { workspaceId: request.caller.workspaceId, tokenId: request.caller.tokenId, action: 'token.revoke', target: request.params.id });
       return ok;

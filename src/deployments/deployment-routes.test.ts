@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine, openTestStorage, type TestStorage } from '../../test/support/engines.js';
-import { digest, startTestApp, type TestApp } from '../../test/support/app.js';
+import { digest, startTestApp, tokensFor, type TestApp } from '../../test/support/app.js';
 
 describeEachEngine('POST /api/v1/deployments', (engine) => {
   let storage: TestStorage;
@@ -122,5 +122,21 @@ describeEachEngine('POST /api/v1/deployments', (engine) => {
     assert.equal(short.json().repository, 'docker.io/library/nginx');
     const missing = await t.call('GET', '/api/v1/repositories/ghcr.io/nobody/none/deployments');
     assert.equal(missing.statusCode, 404);
+  });
+
+  test('a scoped token pages through the history of its own repositories only', async () => {
+    await t.call('POST', '/api/v1/deployments', { body: { image: { url: `ghcr.io/acme/one@${digest(10)}` }, environment: { name: 'mixed' } } });
+    await t.call('POST', '/api/v1/deployments', { body: { image: { url: `ghcr.io/other/two@${digest(11)}` }, environment: { name: 'mixed' } } });
+    await t.call('POST', '/api/v1/deployments', { body: { image: { url: `ghcr.io/acme/one@${digest(12)}` }, environment: { name: 'mixed' } } });
+    const { tokens } = await tokensFor(storage, 'default', 'ghcr.io/acme/*');
+    const page1 = (await t.call('GET', '/api/v1/environments/mixed/history?limit=2', { token: tokens.read })).json();
+    assert.equal(page1.total, 3); // one: deployed, undeployed, deployed again
+    assert.equal(page1.next_offset, 2);
+    assert.ok(page1.entries.every((e: any) => e.repository === 'ghcr.io/acme/one'));
+    const page2 = (await t.call('GET', '/api/v1/environments/mixed/history?limit=2&offset=2', { token: tokens.read })).json();
+    assert.equal(page2.entries.length, 1);
+    assert.equal(page2.next_offset, null);
+    const all = (await t.call('GET', '/api/v1/environments/mixed/history')).json();
+    assert.equal(all.total, 4);
   });
 });

@@ -14,6 +14,16 @@ const platformField = (what: string) => Type.String({
   description: what,
 });
 
+// `image.name` and the undeploy `name`: one rule, so a name that can be recorded can be undeployed and no control
+// character (PostgreSQL refuses NUL in text) reaches a query.
+const instanceName = (description: string) => Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  errorMessage: 'must be 1–255 printable characters',
+  description,
+});
+
 export const deploymentBody = Type.Object({
   image: Type.Object({
     url: Type.String({
@@ -22,13 +32,7 @@ export const deploymentBody = Type.Object({
       description: 'Image reference pinned by digest: [host/]path[:tag]@sha256:<64 hex>.',
       examples: ['ghcr.io/acme/web:1.4.2@sha256:' + 'a'.repeat(64)],
     }),
-    name: Type.Optional(Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-      errorMessage: 'must be 1–255 printable characters',
-      description: 'Instance name; defaults to the repository. Distinct names for several containers of one image.',
-    })),
+    name: Type.Optional(instanceName('Instance name; defaults to the repository. Distinct names for several containers of one image.')),
   }),
   environment: Type.Optional(Type.Object({ name: Type.Optional(environmentName) })),
   platform: Type.Optional(Type.Object({
@@ -64,5 +68,5 @@ export const deploymentRecord = Type.Object({
 
 export const undeployQuery = Type.Object({
   environment: Type.Optional(environmentName),
-  name: Type.String({ minLength: 1, maxLength: 255, description: 'Instance name (image.name, or the repository).' }),
+  name: instanceName('Instance name (image.name, or the repository).'),
 });

@@ -97,7 +97,7 @@ export interface HistoryRow {
  * Deployments started and ended in an environment, newest first. At the same instant a start sorts before the end it
  * caused, since it is the newer fact.
  */
-export async function listHistory(db: Db, environmentId: string, limit: number, offset: number): Promise<HistoryRow[]> {
+export async function listHistory(db: Db, environmentId: string, page?: { limit: number; offset: number }): Promise<HistoryRow[]> {
   const base = () => db.selectFrom('deployments as d').innerJoin('repositories as r', 'r.id', 'd.repository_id')
     .where('d.environment_id', '=', environmentId);
   const started = base().select([
@@ -108,12 +108,11 @@ export async function listHistory(db: Db, environmentId: string, limit: number, 
     sql<HistoryRow['change']>`'undeployed'`.as('change'), sql<string>`d.undeployed_at`.as('at'), 'd.id', 'd.instance_name',
     'r.name as repository', 'd.digest', 'd.tag', sql<string | null>`null`.as('replaced_digest'),
   ]);
-  const rows = await db.selectFrom(started.unionAll(ended).as('h'))
+  let q = db.selectFrom(started.unionAll(ended).as('h'))
     .selectAll()
-    .orderBy('at', 'desc').orderBy('change', 'asc').orderBy('id', 'asc')
-    .limit(limit).offset(offset)
-    .execute();
-  return rows as HistoryRow[];
+    .orderBy('at', 'desc').orderBy('change', 'asc').orderBy('id', 'asc');
+  if (page) q = q.limit(page.limit).offset(page.offset);
+  return (await q.execute()) as HistoryRow[];
 }
 
 export async function countHistory(db: Db, environmentId: string): Promise<number> {

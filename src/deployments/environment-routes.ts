@@ -8,7 +8,7 @@ import { formatImageReference } from '../registry/image-reference.js';
 import { environmentName, platformSchema } from './deployment-schemas.js';
 import { findEnvironment } from './deployment-queries.js';
 import {
-  countHistory, listEnvironmentSummaries, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
+  countHistory, listEnvironmentSummaries, type HistoryRow, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
 } from './environment-queries.js';
 import { platformOf } from './record-deployment.js';
 
@@ -128,12 +128,21 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
   }, async (request) => {
     const env = await environmentOr404(db, request.caller, request.params.env);
     const { limit = 50, offset = 0 } = request.query;
-    const [rows, total] = await Promise.all([listHistory(db, env.id, limit, offset), countHistory(db, env.id)]);
+    let rows: HistoryRow[];
+    let total: number;
+    if (request.caller.repoGlob === null) {
+      [rows, total] = await Promise.all([listHistory(db, env.id, { limit, offset }), countHistory(db, env.id)]);
+    } else {
+      // A scoped token pages through its own repositories' entries only, so totals and pages agree with what it sees.
+      const visible = (await listHistory(db, env.id)).filter((r) => inScope(request.caller, r.repository));
+      rows = visible.slice(offset, offset + limit);
+      total = visible.length;
+    }
     return {
       environment: env.name,
       total,
       next_offset: offset + limit < total ? offset + limit : null,
-      entries: rows.filter((r) => inScope(request.caller, r.repository)).map((r) => ({
+      entries: rows.map((r) => ({
         change: r.change,
         at: r.at,
         deployment_id: r.id,

@@ -66,17 +66,23 @@ export async function openTestStorage(engine: EngineName): Promise<TestStorage> 
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const storage = openStorage({ databaseUrl: postgresUrl, dataDir: os.tmpdir(), schema });
-  await migrateToLatest(storage);
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: postgresUrl! });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  };
+  try {
+    await migrateToLatest(storage);
+  } catch (error) {
+    await storage.close();
+    await drop();
+    throw error;
+  }
   return {
     ...storage,
     env: { TIDEWATCH_DATABASE_URL: postgresUrl, TIDEWATCH_DATABASE_SCHEMA: schema },
-    dispose: async () => {
-      await storage.close();
-      const c = new pg.Client({ connectionString: postgresUrl });
-      await c.connect();
-      await c.query(`drop schema ${schema} cascade`);
-      await c.end();
-    },
+    dispose: async () => { await storage.close(); await drop(); },
   };
 }
 
