@@ -24,7 +24,7 @@ const tokenView = Type.Object({
 
 const createBody = Type.Object({
   role: Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')], { errorMessage: 'must be read, write or admin' }),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$', errorMessage: 'must be 1–100 printable characters' })),
   repository_glob: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 255,
@@ -61,7 +61,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     }
     let expiresAt: string | null = null;
     if (expires !== undefined) {
-      try { expiresAt = parseExpiry(expires); } catch (e) { throw invalid('expires_in', `expires_in ${(e as Error).message}`); }
+      try { expiresAt = parseExpiry(expires); } catch (e) { throw invalid('expires_in', `expires_in: ${(e as Error).message}`); }
     }
     const created = await db.transaction().execute(async (trx) => {
       const made = await createToken(trx, { workspaceId: request.caller.workspaceId, role, name, repoGlob, expiresAt });

@@ -48,16 +48,26 @@ export async function createToken(db: Db, input: NewToken): Promise<{ token: str
   return { token, row };
 }
 
-/** Parses "30d", "12h", "90m" or an ISO time into an ISO expiry. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Parses "30d", "12h", "90m" or an ISO-8601 time into an ISO expiry, which must lie in the future: a token created
+ * already expired is a mistake, and `Date.parse` alone would take "1" for the year 2001.
+ */
 export function parseExpiry(value: string, now = Date.now()): string {
   const m = /^(\d{1,6})([mhd])$/.exec(value);
+  let at: number;
   if (m) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
-    return new Date(now + Number(m[1]) * unit).toISOString();
+    at = now + Number(m[1]) * unit;
+  } else if (ISO_TIME.test(value)) {
+    at = Date.parse(value);
+  } else {
+    at = Number.NaN;
   }
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new Error(`expiry "${value}" must be a duration like 30d, 12h, 90m or an ISO-8601 time`);
-  return new Date(t).toISOString();
+  if (Number.isNaN(at)) throw new Error(`expiry "${value}" must be a duration like 30d, 12h, 90m or an ISO-8601 time`);
+  if (at <= now) throw new Error(`expiry "${value}" must lie in the future`);
+  return new Date(at).toISOString();
 }
 
 /** The public view of a token: never the hash. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../core/db/database.js';
 import { ApiError } from '../core/errors.js';
+import { isUniqueViolation } from '../core/db/database-errors.js';
 import { recordEvent } from '../events/event-queries.js';
 import { recordAudit } from '../audit/audit-queries.js';
 import { ensureImage, ensureRepository, tagsPointingAt } from '../registry/repository-queries.js';
@@ -144,9 +145,4 @@ export async function undeploy(
 
 export function platformOf(row: Pick<DeploymentRow, 'os' | 'architecture' | 'variant'>) {
   return { os: row.os, architecture: row.architecture, ...(row.variant ? { variant: row.variant } : {}) };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import type { Storage } from '../core/db/database.js';
-import { installErrorHandler } from './error-handler.js';
+import { frameworkErrors, installErrorHandler } from './error-handler.js';
 import { validatorCompiler } from './validation.js';
 import { errorBody } from './error-schema.js';
 import { createMetrics, installRequestMetrics, type Metrics } from './metrics.js';
@@ -36,9 +36,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // Every body we take is JSON; Fastify's default text/plain parser would let plain text reach schemas as a string.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(errorBody);
   installErrorHandler(app);
   await app.register(swagger, {

@@ -88,6 +88,10 @@ describeEachEngine('/readyz when the database is not ready', (engine) => {
     assert.deepEqual(res.json(), { status: 'database unreachable' });
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(health.statusCode, 200, 'the process itself is up');
+    const api = await app.inject({ method: 'GET', url: '/api/v1/environments', headers: { authorization: `Bearer tw_${'a'.repeat(43)}` } });
+    assert.equal(api.statusCode, 503);
+    assert.equal(api.json().error.code, 'TW_UNAVAILABLE');
+    assert.equal(api.headers['retry-after'], '1');
     await app.close();
     await storage.close();
   });
