@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import type { Db } from '../src/core/db/database.js';
+import type { Storage } from '../src/core/db/database.js';
 import { migrateToLatest } from '../src/core/db/migrate.js';
 import { bootstrapDefaultWorkspace } from '../src/workspaces/bootstrap.js';
 import { ensureRepository } from '../src/registry/repository-queries.js';
@@ -50,7 +50,8 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
   }));
 }
 
-async function loadData(db: Db, workspaceId: string): Promise<{ tags: number }> {
+async function loadData(storage: Storage, workspaceId: string): Promise<{ tags: number }> {
+  const db = storage.db;
   const at = new Date().toISOString();
   const repositoryIds: string[] = [];
   for (let r = 0; r < REPOSITORIES; r++) repositoryIds.push(await ensureRepository(db, workspaceId, repoName(r), at));
@@ -69,7 +70,7 @@ async function loadData(db: Db, workspaceId: string): Promise<{ tags: number }> 
   const deploy = (x: (typeof instances)[number], release: number) => {
     const parsed = parseImageReference(`${repoName(x.repo)}:v1.${release}@${releaseDigest(x.repo, release)}`);
     if (!parsed.ok) throw new Error(parsed.reason);
-    return recordDeployment(db, {
+    return recordDeployment(storage.transact, {
       workspaceId, tokenId: null, image: parsed.ref as ImageReference & { digest: string }, instanceName: x.name,
       environment: x.environment, platform: { os: 'linux', architecture: 'amd64', variant: null }, source: 'api',
     });
@@ -104,7 +105,7 @@ main(async () => {
   const t0 = performance.now();
   await migrateToLatest(storage);
   const { workspaceId } = await bootstrapDefaultWorkspace(storage.db, null);
-  const { tags } = await loadData(storage.db, workspaceId);
+  const { tags } = await loadData(storage, workspaceId);
   const loadSeconds = (performance.now() - t0) / 1000;
   const counts = await storage.db.selectFrom('deployments')
     .select((eb) => [eb.fn.countAll<number>().as('rows'), eb.fn.count<number>('undeployed_at').as('ended')])

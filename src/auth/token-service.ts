@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
 import type { Db } from '../core/db/database.js';
 import { nowIso } from '../core/clock.js';
 import { generateToken, hashToken, isWellFormedToken, tokenPrefix } from './token-secret.js';
@@ -32,7 +32,7 @@ export async function createToken(db: Db, input: NewToken): Promise<{ token: str
     throw new Error('a token must be "tw_" followed by at least 32 characters of A-Z a-z 0-9 _ -');
   }
   const row: TokenRow = {
-    id: randomUUID(),
+    id: newId(),
     workspace_id: input.workspaceId,
     name: input.name ?? `${input.role} token`,
     role: input.role,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
 import type { Db } from '../core/db/database.js';
 import type { DeploymentTable } from '../core/db/schema.js';
 
@@ -8,7 +8,7 @@ export type DeploymentRow = DeploymentTable;
 export async function ensureEnvironment(trx: Db, workspaceId: string, name: string, at: string): Promise<string> {
   const found = await findEnvironment(trx, workspaceId, name);
   if (found) return found.id;
-  const id = randomUUID();
+  const id = newId();
   await trx.insertInto('environments')
     .values({ id, workspace_id: workspaceId, name, created_at: at, last_change_at: at })
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();

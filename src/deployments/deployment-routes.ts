@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Db } from '../core/db/database.js';
+import type { Storage } from '../core/db/database.js';
 import { invalid } from '../core/errors.js';
 import type { Metrics } from '../http/metrics.js';
 import { errorResponses } from '../http/error-schema.js';
@@ -10,12 +10,12 @@ import { recordDeployment, undeploy } from './record-deployment.js';
 import { renderDeployment } from './render-deployment.js';
 
 export interface DeploymentRoutesOptions {
-  db: Db;
+  storage: Storage;
   metrics: Metrics;
 }
 
 /** Spec deployments.md, "Recording a deployment": the Atomist-compatible endpoint and undeploy. */
-export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { db, metrics }) => {
+export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions> = async (app, { storage, metrics }) => {
   app.post('/deployments', {
     config: { access: 'write' },
     schema: {
@@ -29,7 +29,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
     const image = pinnedImage(body.image.url);
     assertRepositoryInScope(request.caller, image.repository);
     const environment = body.environment?.name ?? 'deployed';
-    const outcome = await recordDeployment(db, {
+    const outcome = await recordDeployment(storage.transact, {
       workspaceId: request.caller.workspaceId,
       tokenId: request.caller.tokenId,
       image,
@@ -59,7 +59,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
     // An instance named after its repository may be given by its short name (`nginx`), as in `image.url`.
     const normalised = parseRepositoryName(name);
     const names = normalised.ok && normalised.repository !== name ? [name, normalised.repository] : [name];
-    const outcome = await undeploy(db, {
+    const outcome = await undeploy(storage.transact, {
       workspaceId: request.caller.workspaceId,
       tokenId: request.caller.tokenId,
       environment,

@@ -1,5 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Db } from '../core/db/database.js';
+import { newId } from '../core/ids.js';
+import type { Db, Storage } from '../core/db/database.js';
+
+/** What recording needs of the storage: a write transaction. */
+export type Transact = Storage['transact'];
 import { ApiError } from '../core/errors.js';
 import { isUniqueViolation } from '../core/db/database-errors.js';
 import { recordEvent } from '../events/event-queries.js';
@@ -42,13 +45,13 @@ export interface DeploymentOutcome {
  * deployment and starts one, with its `image_deployed` event and audit entry, all in one transaction; the same digest
  * again only refreshes `last_seen_at`.
  */
-export async function recordDeployment(db: Db, input: DeploymentInput): Promise<DeploymentOutcome> {
+export async function recordDeployment(transact: Transact, input: DeploymentInput): Promise<DeploymentOutcome> {
   try {
-    return await db.transaction().execute((trx) => recordInTransaction(trx, input));
+    return await transact((trx) => recordInTransaction(trx, input));
   } catch (error) {
     // Two processes racing to start the same instance on PostgreSQL: the unique index refuses the loser, whose
     // retry then sees the winner's row and answers as a repeat or a replacement.
-    if (isUniqueViolation(error)) return db.transaction().execute((trx) => recordInTransaction(trx, input));
+    if (isUniqueViolation(error)) return transact((trx) => recordInTransaction(trx, input));
     throw error;
   }
 }
@@ -69,7 +72,7 @@ async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<Dep
   await ensureImage(trx, { workspaceId: input.workspaceId, repositoryId, digest: input.image.digest, at });
   if (running) await endDeployment(trx, running.id, at);
   const row: DeploymentRow = {
-    id: randomUUID(),
+    id: newId(),
     workspace_id: input.workspaceId,
     environment_id: environmentId,
     instance_name: instanceName,
@@ -114,10 +117,10 @@ async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<Dep
 
 /** Ends the running deployment of an instance (`DELETE /api/v1/deployments`); 404 when nothing runs under that key. */
 export async function undeploy(
-  db: Db,
+  transact: Transact,
   input: { workspaceId: string; tokenId: string | null; environment: string; instanceNames: string[]; allowed: (repository: string) => void },
 ): Promise<DeploymentOutcome> {
-  return db.transaction().execute(async (trx) => {
+  return transact(async (trx) => {
     const env = await findEnvironment(trx, input.workspaceId, input.environment);
     if (!env) throw new ApiError('TW_NOT_FOUND', `environment ${input.environment} not found`);
     let running: DeploymentRow | undefined;

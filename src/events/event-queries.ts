@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
 import type { Db } from '../core/db/database.js';
 import { nowIso } from '../core/clock.js';
 
@@ -21,7 +21,7 @@ export interface NewEvent {
  * event, and so do the deliveries later issues fan out from it.
  */
 export async function recordEvent(trx: Db, event: NewEvent): Promise<{ id: number; uuid: string }> {
-  const uuid = randomUUID();
+  const uuid = newId();
   const row = await trx.insertInto('events').values({
     uuid,
     workspace_id: event.workspaceId,

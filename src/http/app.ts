@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     api.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
-    await api.register(deploymentRoutes, { db: storage.db, metrics });
+    await api.register(deploymentRoutes, { storage, metrics });
     await api.register(environmentRoutes, { db: storage.db });
     await api.register(tokenRoutes, { db: storage.db });
     registerRepositoryPaths(api, repositorySubroutes);

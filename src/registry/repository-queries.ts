@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
 import type { Db } from '../core/db/database.js';
 
 /** The repository's id, creating the row on first sight (every ingest path names repositories before using them). */
 export async function ensureRepository(trx: Db, workspaceId: string, name: string, at: string): Promise<string> {
   const found = await findRepositoryId(trx, workspaceId, name);
   if (found) return found;
-  const id = randomUUID();
+  const id = newId();
   await trx.insertInto('repositories').values({ id, workspace_id: workspaceId, name, created_at: at })
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();
   return (await findRepositoryId(trx, workspaceId, name)) ?? id;
@@ -23,7 +23,7 @@ export async function ensureImage(
   image: { workspaceId: string; repositoryId: string; digest: string; at: string },
 ): Promise<void> {
   await trx.insertInto('images').values({
-    id: randomUUID(),
+    id: newId(),
     workspace_id: image.workspaceId,
     repository_id: image.repositoryId,
     digest: image.digest,

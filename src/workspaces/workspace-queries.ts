@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
 import type { Db } from '../core/db/database.js';
 import { nowIso } from '../core/clock.js';
 
@@ -10,7 +10,7 @@ export async function findWorkspaceByName(db: Db, name: string) {
 export async function ensureWorkspace(db: Db, name: string): Promise<{ id: string; name: string; created: boolean }> {
   const found = await findWorkspaceByName(db, name);
   if (found) return { id: found.id, name: found.name, created: false };
-  const id = randomUUID();
+  const id = newId();
   await db.insertInto('workspaces').values({ id, name, created_at: nowIso() })
     .onConflict((oc) => oc.column('name').doNothing()).execute();
   const row = await findWorkspaceByName(db, name);

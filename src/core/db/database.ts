@@ -4,6 +4,8 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
+import { checkpointFinisher, startCheckpointer } from './sqlite-checkpointer.js';
+import { groupCommitter } from './group-commit.js';
 import { postgresCapabilities, sqliteCapabilities, type EngineCapabilities } from './engine.js';
 
 export type Db = Kysely<Database>;
@@ -15,6 +17,11 @@ export interface Storage {
   location: string;
   /** PostgreSQL schema the storage works in, when one was given. */
   schema?: string;
+  /**
+   * Runs `work` in a write transaction. On SQLite, work arriving together shares one COMMIT (group-commit.ts); on
+   * PostgreSQL each is its own transaction. The promise settles after the commit.
+   */
+  transact<T>(work: (trx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -50,12 +57,20 @@ function openSqlite(file: string): Storage {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Checkpoints run in a worker thread (see sqlite-checkpointer.ts), not inside our commits.
+  const checkpointer = file === ':memory:' ? null : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(file));
+  // A log that was started over keeps its size on disk; this bounds what it keeps.
+  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     engine: sqliteCapabilities,
     location: `sqlite:${file}`,
-    close: () => db.destroy(),
+    transact: groupCommitter(db, checkpointFinisher(() => sqlite.pragma('wal_checkpoint(PASSIVE)'))),
+    close: async () => {
+      await db.destroy();
+      await checkpointer?.stop();
+    },
   };
 }
 
@@ -72,6 +87,7 @@ function openPostgres(url: string, schema?: string): Storage {
     db,
     engine: postgresCapabilities,
     location: redact(url) + (schema ? ` (schema ${schema})` : ''),
+    transact: (work) => db.transaction().execute(work),
     ...(schema ? { schema } : {}),
     close: () => db.destroy(),
   };
