@@ -70,7 +70,7 @@ async function loadData(storage: Storage, workspaceId: string): Promise<{ tags: 
   const deploy = (x: (typeof instances)[number], release: number) => {
     const parsed = parseImageReference(`${repoName(x.repo)}:v1.${release}@${releaseDigest(x.repo, release)}`);
     if (!parsed.ok) throw new Error(parsed.reason);
-    return recordDeployment(storage.transact, {
+    return recordDeployment(storage, {
       workspaceId, tokenId: null, image: parsed.ref as ImageReference & { digest: string }, instanceName: x.name,
       environment: x.environment, platform: { os: 'linux', architecture: 'amd64', variant: null }, source: 'api',
     });

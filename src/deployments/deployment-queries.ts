@@ -1,5 +1,7 @@
 import { newId } from '../core/ids.js';
+import { sql } from 'kysely';
 import type { Db } from '../core/db/database.js';
+import type { EngineCapabilities } from '../core/db/engine.js';
 import type { DeploymentTable } from '../core/db/schema.js';
 
 export type DeploymentRow = DeploymentTable;
@@ -10,7 +12,7 @@ export async function ensureEnvironment(trx: Db, workspaceId: string, name: stri
   if (found) return found.id;
   const id = newId();
   await trx.insertInto('environments')
-    .values({ id, workspace_id: workspaceId, name, created_at: at, last_change_at: at })
+    .values({ id, workspace_id: workspaceId, name, created_at: at })
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();
   return (await findEnvironment(trx, workspaceId, name))?.id ?? id;
 }
@@ -18,10 +20,6 @@ export async function ensureEnvironment(trx: Db, workspaceId: string, name: stri
 export async function findEnvironment(db: Db, workspaceId: string, name: string) {
   return db.selectFrom('environments').selectAll()
     .where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
-}
-
-export async function touchEnvironment(trx: Db, environmentId: string, at: string): Promise<void> {
-  await trx.updateTable('environments').set({ last_change_at: at }).where('id', '=', environmentId).execute();
 }
 
 /** The instance's running deployment, if any (at most one: a partial unique index guarantees it). */
@@ -41,4 +39,13 @@ export async function endDeployment(trx: Db, id: string, at: string): Promise<vo
 
 export async function refreshDeployment(trx: Db, id: string, at: string): Promise<void> {
   await trx.updateTable('deployments').set({ last_seen_at: at }).where('id', '=', id).execute();
+}
+
+/**
+ * Serialises writers of one instance key until the transaction ends. Without it, concurrent posts for one instance on
+ * PostgreSQL race on the running-instance unique index, and under heavy contention some lose every retry.
+ */
+export async function lockInstanceKey(trx: Db, engine: EngineCapabilities, environmentId: string, instanceName: string): Promise<void> {
+  if (!engine.advisoryLocks) return;
+  await sql`select pg_advisory_xact_lock(hashtext(${`${environmentId}/${instanceName}`}))`.execute(trx);
 }

@@ -81,6 +81,9 @@ describeEachEngine('POST /api/v1/deployments', (engine) => {
     assert.equal(again.json().error.code, 'TW_NOT_FOUND');
     const env = (await t.call('GET', '/api/v1/environments/staging')).json();
     assert.equal(env.instances.length, 0);
+    assert.equal(env.last_change_at, res.json().undeployed_at, 'the undeploy is the last change');
+    const listed = (await t.call('GET', '/api/v1/environments')).json().environments.find((e: any) => e.name === 'staging');
+    assert.deepEqual([listed.instances, listed.images, listed.last_change_at], [0, 0, res.json().undeployed_at]);
     const audit = await storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'deployment.undeploy').execute();
     assert.equal(audit.length, 1);
   });
@@ -138,5 +141,17 @@ describeEachEngine('POST /api/v1/deployments', (engine) => {
     assert.equal(page2.next_offset, null);
     const all = (await t.call('GET', '/api/v1/environments/mixed/history')).json();
     assert.equal(all.total, 4);
+  });
+
+  test('concurrent posts for the same instances all succeed and leave one running deployment each', async () => {
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => t.call('POST', '/api/v1/deployments', {
+      body: { image: { url: `ghcr.io/race/svc@${digest(1000 + i)}`, name: `race-${i % 4}` }, environment: { name: 'race' } },
+    })));
+    assert.deepEqual([...new Set(answers.map((a) => a.statusCode))], [201]);
+    const running = await storage.db.selectFrom('deployments').select('instance_name')
+      .where('undeployed_at', 'is', null).where('instance_name', 'like', 'race-%').execute();
+    assert.deepEqual(running.map((r) => r.instance_name).sort(), ['race-0', 'race-1', 'race-2', 'race-3']);
+    const events = await storage.db.selectFrom('events').select('id').where('data', 'like', '%"instance":"race-%').execute();
+    assert.equal(events.length, 60, 'one event per new deployment');
   });
 });

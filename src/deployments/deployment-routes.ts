@@ -29,7 +29,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
     const image = pinnedImage(body.image.url);
     assertRepositoryInScope(request.caller, image.repository);
     const environment = body.environment?.name ?? 'deployed';
-    const outcome = await recordDeployment(storage.transact, {
+    const outcome = await recordDeployment(storage, {
       workspaceId: request.caller.workspaceId,
       tokenId: request.caller.tokenId,
       image,
@@ -59,7 +59,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
     // An instance named after its repository may be given by its short name (`nginx`), as in `image.url`.
     const normalised = parseRepositoryName(name);
     const names = normalised.ok && normalised.repository !== name ? [name, normalised.repository] : [name];
-    const outcome = await undeploy(storage.transact, {
+    const outcome = await undeploy(storage, {
       workspaceId: request.caller.workspaceId,
       tokenId: request.caller.tokenId,
       environment,

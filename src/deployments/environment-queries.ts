@@ -9,20 +9,37 @@ export interface EnvironmentSummaryRow {
   images: number;
 }
 
-/** Every environment with its running instance and distinct image counts. */
+/**
+ * Every environment with its running instance and distinct image counts, and its last change: the newest start or
+ * end of a deployment there. Derived rather than stored, so recording a deployment does not update (and, on
+ * PostgreSQL, lock) the environment's row — every deployment to one environment would queue on that lock.
+ */
 export async function listEnvironmentSummaries(db: Db, workspaceId: string): Promise<EnvironmentSummaryRow[]> {
   const rows = await db.selectFrom('environments as e')
-    .leftJoin('deployments as d', (j) => j.onRef('d.environment_id', '=', 'e.id').on('d.undeployed_at', 'is', null))
+    .leftJoin('deployments as d', (j) => j.onRef('d.environment_id', '=', 'e.id'))
     .select((eb) => [
-      'e.name', 'e.created_at', 'e.last_change_at',
-      eb.fn.count<number>('d.id').as('instances'),
-      eb.fn.count<number>('d.digest').distinct().as('images'),
+      'e.name', 'e.created_at',
+      eb.fn.count<number>(sql`case when d.undeployed_at is null then d.id end`).as('instances'),
+      eb.fn.count<number>(sql`case when d.undeployed_at is null then d.digest end`).distinct().as('images'),
+      lastChange().as('last_change_at'),
     ])
     .where('e.workspace_id', '=', workspaceId)
-    .groupBy(['e.id', 'e.name', 'e.created_at', 'e.last_change_at'])
+    .groupBy(['e.id', 'e.name', 'e.created_at'])
     .orderBy('e.name')
     .execute();
-  return rows.map((r) => ({ ...r, instances: Number(r.instances), images: Number(r.images) }));
+  return rows.map((r) => ({ ...r, last_change_at: r.last_change_at ?? r.created_at, instances: Number(r.instances), images: Number(r.images) }));
+}
+
+/** max(deployed_at, undeployed_at) over the grouped deployments, written so both engines read it (no greatest()). */
+function lastChange() {
+  return sql<string | null>`case when max(d.undeployed_at) > max(d.deployed_at) then max(d.undeployed_at) else max(d.deployed_at) end`;
+}
+
+/** The last change of one environment (see listEnvironmentSummaries). */
+export async function lastChangeOf(db: Db, environmentId: string): Promise<string | null> {
+  const row = await db.selectFrom('deployments as d').select(lastChange().as('at'))
+    .where('d.environment_id', '=', environmentId).executeTakeFirst();
+  return row?.at ?? null;
 }
 
 /** Running (environment, repository, digest) triples, for callers that must filter by a token's repository scope. */

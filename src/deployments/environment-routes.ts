@@ -8,7 +8,7 @@ import { formatImageReference } from '../registry/image-reference.js';
 import { environmentName, platformSchema } from './deployment-schemas.js';
 import { findEnvironment } from './deployment-queries.js';
 import {
-  countHistory, listEnvironmentSummaries, type HistoryRow, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
+  countHistory, lastChangeOf, listEnvironmentSummaries, type HistoryRow, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
 } from './environment-queries.js';
 import { platformOf } from './record-deployment.js';
 
@@ -84,12 +84,12 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
   }, async (request) => {
     const env = await environmentOr404(db, request.caller, request.params.env);
     const { limit = 1000, offset = 0 } = request.query;
-    const [rows, tags] = await Promise.all([listInstances(db, env.id), tagsOfRunningDigests(db, env.id)]);
+    const [rows, tags, lastChange] = await Promise.all([listInstances(db, env.id), tagsOfRunningDigests(db, env.id), lastChangeOf(db, env.id)]);
     const visible = rows.filter((r) => inScope(request.caller, r.repository));
     return {
       name: env.name,
       created_at: env.created_at,
-      last_change_at: env.last_change_at,
+      last_change_at: lastChange ?? env.created_at,
       total: visible.length,
       limit,
       offset,

@@ -1,8 +1,8 @@
 import { newId } from '../core/ids.js';
 import type { Db, Storage } from '../core/db/database.js';
 
-/** What recording needs of the storage: a write transaction. */
-export type Transact = Storage['transact'];
+/** What recording needs of the storage: write transactions, and what the engine can do. */
+export type Writer = Pick<Storage, 'transact' | 'engine'>;
 import { ApiError } from '../core/errors.js';
 import { isUniqueViolation } from '../core/db/database-errors.js';
 import { recordEvent } from '../events/event-queries.js';
@@ -10,8 +10,7 @@ import { recordAudit } from '../audit/audit-queries.js';
 import { ensureImage, ensureRepository, tagsPointingAt } from '../registry/repository-queries.js';
 import { formatImageReference, type ImageReference } from '../registry/image-reference.js';
 import {
-  endDeployment, ensureEnvironment, findEnvironment, findRunningDeployment, insertDeployment, refreshDeployment,
-  touchEnvironment,
+  endDeployment, ensureEnvironment, findEnvironment, findRunningDeployment, insertDeployment, lockInstanceKey, refreshDeployment,
   type DeploymentRow,
 } from './deployment-queries.js';
 
@@ -45,23 +44,25 @@ export interface DeploymentOutcome {
  * deployment and starts one, with its `image_deployed` event and audit entry, all in one transaction; the same digest
  * again only refreshes `last_seen_at`.
  */
-export async function recordDeployment(transact: Transact, input: DeploymentInput): Promise<DeploymentOutcome> {
-  try {
-    return await transact((trx) => recordInTransaction(trx, input));
-  } catch (error) {
-    // Two processes racing to start the same instance on PostgreSQL: the unique index refuses the loser, whose
-    // retry then sees the winner's row and answers as a repeat or a replacement.
-    if (isUniqueViolation(error)) return transact((trx) => recordInTransaction(trx, input));
-    throw error;
+export async function recordDeployment(writer: Writer, input: DeploymentInput): Promise<DeploymentOutcome> {
+  // Processes racing to start the same instance on PostgreSQL: the unique index refuses all but one, and each retry
+  // then sees the winner's row and answers as a repeat or a replacement. A few rounds settle any realistic race.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writer.transact((trx) => recordInTransaction(trx, writer, input));
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 5) throw error;
+    }
   }
 }
 
-async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<DeploymentOutcome> {
+async function recordInTransaction(trx: Db, writer: Writer, input: DeploymentInput): Promise<DeploymentOutcome> {
   const at = new Date().toISOString();
   const repository = input.image.repository;
   const instanceName = input.instanceName ?? repository;
   const environmentId = await ensureEnvironment(trx, input.workspaceId, input.environment, at);
   const repositoryId = await ensureRepository(trx, input.workspaceId, repository, at);
+  await lockInstanceKey(trx, writer.engine, environmentId, instanceName);
   const running = await findRunningDeployment(trx, environmentId, instanceName);
   const samePlatform = running && running.os === input.platform.os
     && running.architecture === input.platform.architecture && running.variant === input.platform.variant;
@@ -89,7 +90,6 @@ async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<Dep
     source: input.source,
   };
   await insertDeployment(trx, row);
-  await touchEnvironment(trx, environmentId, at);
   await recordEvent(trx, {
     workspaceId: input.workspaceId,
     repositoryId,
@@ -117,10 +117,10 @@ async function recordInTransaction(trx: Db, input: DeploymentInput): Promise<Dep
 
 /** Ends the running deployment of an instance (`DELETE /api/v1/deployments`); 404 when nothing runs under that key. */
 export async function undeploy(
-  transact: Transact,
+  writer: Writer,
   input: { workspaceId: string; tokenId: string | null; environment: string; instanceNames: string[]; allowed: (repository: string) => void },
 ): Promise<DeploymentOutcome> {
-  return transact(async (trx) => {
+  return writer.transact(async (trx) => {
     const env = await findEnvironment(trx, input.workspaceId, input.environment);
     if (!env) throw new ApiError('TW_NOT_FOUND', `environment ${input.environment} not found`);
     let running: DeploymentRow | undefined;
@@ -134,7 +134,6 @@ export async function undeploy(
     input.allowed(repo.name);
     const at = new Date().toISOString();
     await endDeployment(trx, running.id, at);
-    await touchEnvironment(trx, env.id, at);
     await recordAudit(trx, {
       workspaceId: input.workspaceId,
       tokenId: input.tokenId,

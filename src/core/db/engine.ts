@@ -8,6 +8,11 @@ export interface EngineCapabilities {
   skipLocked: boolean;
   /** Several processes may share the database (PostgreSQL); SQLite is one process. */
   multiProcess: boolean;
+  /**
+   * Transaction-scoped locks on arbitrary keys (pg_advisory_xact_lock), to serialise writers of one logical key.
+   * SQLite needs none: it has one writer at a time.
+   */
+  advisoryLocks: boolean;
   /** Column type of an auto-incrementing integer primary key in a migration. */
   serialType: 'integer' | 'bigserial';
 }
@@ -16,6 +21,7 @@ export const sqliteCapabilities: EngineCapabilities = {
   name: 'sqlite',
   skipLocked: false,
   multiProcess: false,
+  advisoryLocks: false,
   serialType: 'integer',
 };
 
@@ -23,5 +29,6 @@ export const postgresCapabilities: EngineCapabilities = {
   name: 'postgres',
   skipLocked: true,
   multiProcess: true,
+  advisoryLocks: true,
   serialType: 'bigserial',
 };

@@ -160,7 +160,6 @@ export interface EnvironmentTable {
   workspace_id: string;
   name: string;
   created_at: string;
-  last_change_at: string;
 }
 
 export interface DeploymentTable {

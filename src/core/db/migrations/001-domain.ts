@@ -167,7 +167,6 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('workspace_id', text, (c) => c.notNull().references('workspaces.id'))
     .addColumn('name', text, (c) => c.notNull())
     .addColumn('created_at', text, (c) => c.notNull())
-    .addColumn('last_change_at', text, (c) => c.notNull())
     .addUniqueConstraint('environments_workspace_name', ['workspace_id', 'name'])
     .execute();
 
