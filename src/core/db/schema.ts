@@ -51,6 +51,8 @@ export interface ImageTable {
   architecture: string | null;
   variant: string | null;
   first_seen_at: string;
+  /** Set when the registry reported the manifest deleted; the row stays as history. */
+  deleted_at: string | null;
 }
 
 export interface ImageChildTable {
@@ -119,6 +121,15 @@ export interface ScanTable {
   scanner_name: string | null;
   scanner_version: string | null;
   findings_count: number;
+  /** 1 for the newest scan of the digest (its current state); earlier scans are history. */
+  is_current: number;
+  /**
+   * JSON ScanSummary: open, unsuppressed findings by severity with fixable counts and distinct vulnerability ids —
+   * kept with the scan so views never count findings rows; recomputed when triage changes.
+   */
+  summary: string;
+  /** JSON array of warnings given with the answer (e.g. digests the report named besides ?image=). */
+  warnings: string | null;
   created_at: string;
 }
 
@@ -130,6 +141,8 @@ export interface FindingTable {
   vulnerability_id: string;
   package: string;
   installed_version: string | null;
+  /** Where the scanner found the package (path, target), so one package at two paths stays two findings. */
+  location: string | null;
   fixed_version: string | null;
   /** 'fixed' | 'not_fixed' | 'wont_fix' | 'unknown' */
   fix_state: string;
@@ -266,6 +279,14 @@ export interface AuditLogTable {
   at: string;
 }
 
+export interface IngestReceiptTable {
+  workspace_id: string;
+  /** distribution | harbor | dockerhub | quay | github | pushes */
+  source: string;
+  source_id: string;
+  received_at: string;
+}
+
 export interface HookEndpointTable {
   id: string;
   workspace_id: string;
@@ -329,6 +350,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptTable;
   trend_points: TrendPointTable;
   audit_log: AuditLogTable;
+  ingest_receipts: IngestReceiptTable;
   hook_endpoints: HookEndpointTable;
   clusters: ClusterTable;
   policies: PolicyTable;

@@ -52,6 +52,7 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('architecture', text)
     .addColumn('variant', text)
     .addColumn('first_seen_at', text, (c) => c.notNull())
+    .addColumn('deleted_at', text)
     .addUniqueConstraint('images_repository_digest', ['repository_id', 'digest'])
     .execute();
   await s.createIndex('images_workspace_digest').on('images').columns(['workspace_id', 'digest']).execute();
@@ -126,8 +127,13 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('scanner_name', text)
     .addColumn('scanner_version', text)
     .addColumn('findings_count', int, (c) => c.notNull())
+    .addColumn('is_current', int, (c) => c.notNull().defaultTo(0))
+    .addColumn('summary', text, (c) => c.notNull())
+    .addColumn('warnings', text)
     .addColumn('created_at', text, (c) => c.notNull())
     .execute();
+  await s.createIndex('scans_current_digest').on('scans').columns(['workspace_id', 'digest'])
+    .where(sql.ref('is_current'), '=', 1).execute();
   await s.createIndex('scans_digest').on('scans').columns(['workspace_id', 'digest', 'created_at']).execute();
 
   await s.createTable('findings')
@@ -138,6 +144,7 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('vulnerability_id', text, (c) => c.notNull())
     .addColumn('package', text, (c) => c.notNull())
     .addColumn('installed_version', text)
+    .addColumn('location', text)
     .addColumn('fixed_version', text)
     .addColumn('fix_state', text, (c) => c.notNull())
     .addColumn('severity', text, (c) => c.notNull())
@@ -278,6 +285,15 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('at', text, (c) => c.notNull())
     .execute();
   await s.createIndex('audit_log_workspace').on('audit_log').columns(['workspace_id', 'at']).execute();
+
+  // Source events already taken in (registry event ids), so a redelivered hook is stored once.
+  await s.createTable('ingest_receipts')
+    .addColumn('workspace_id', text, (c) => c.notNull())
+    .addColumn('source', text, (c) => c.notNull())
+    .addColumn('source_id', text, (c) => c.notNull())
+    .addColumn('received_at', text, (c) => c.notNull())
+    .addPrimaryKeyConstraint('ingest_receipts_pk', ['workspace_id', 'source', 'source_id'])
+    .execute();
 
   await s.createTable('hook_endpoints')
     .addColumn('id', text, (c) => c.primaryKey())
