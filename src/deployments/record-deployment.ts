@@ -7,6 +7,8 @@ import { ApiError } from '../core/errors.js';
 import { isUniqueViolation } from '../core/db/database-errors.js';
 import { recordEvent } from '../events/event-queries.js';
 import { recordAudit } from '../audit/audit-queries.js';
+import { recordTrendPoints } from '../trend/trend-points.js';
+import { scannedDigests } from '../trend/exposure-queries.js';
 import { ensureImage, ensureRepository, tagsPointingAt } from '../registry/repository-queries.js';
 import { formatImageReference, type ImageReference } from '../registry/image-reference.js';
 import {
@@ -90,6 +92,7 @@ async function recordInTransaction(trx: Db, writer: Writer, input: DeploymentInp
     source: input.source,
   };
   await insertDeployment(trx, row);
+  await recordTrendIfExposed(trx, input.workspaceId, environmentId, [row.digest, row.replaced_digest], at);
   await recordEvent(trx, {
     workspaceId: input.workspaceId,
     repositoryId,
@@ -134,6 +137,7 @@ export async function undeploy(
     input.allowed(repo.name);
     const at = new Date().toISOString();
     await endDeployment(trx, running.id, at);
+    await recordTrendIfExposed(trx, input.workspaceId, env.id, [running.digest], at);
     await recordAudit(trx, {
       workspaceId: input.workspaceId,
       tokenId: input.tokenId,
@@ -143,6 +147,12 @@ export async function undeploy(
     });
     return { created: false, deployment: { ...running, undeployed_at: at }, environment: input.environment, repository: repo.name };
   });
+}
+
+/** A deployment changes an environment's security debt only when a digest it starts or ends has been scanned. */
+async function recordTrendIfExposed(trx: Db, workspaceId: string, environmentId: string, digests: Array<string | null>, at: string) {
+  const present = digests.filter((d): d is string => d !== null);
+  if ((await scannedDigests(trx, workspaceId, present)).size > 0) await recordTrendPoints(trx, workspaceId, [environmentId], at);
 }
 
 export function platformOf(row: Pick<DeploymentRow, 'os' | 'architecture' | 'variant'>) {
