@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { parseClair } from './clair-parser.js';
 import { ReportError, type ParsedReport } from './report-types.js';
+import { fixtureFolder, countBy } from '../../../test/support/fixtures.js';
+const { files, skip, needs, load } = fixtureFolder('clair');
 
 // The raw shape, only as far as the expectations below read it.
 interface RawVuln {
@@ -24,22 +22,7 @@ interface RawClair {
   enrichments?: Record<string, Array<Record<string, Array<{ baseScore?: number }>>>>;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixturesDir = process.env.TIDEWATCH_FIXTURES_DIR ?? path.resolve(repoRoot, '../shared/fixtures');
-const dir = path.join(fixturesDir, 'clair');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.json(\.gz)?$/.test(f)).sort() : [];
-const skip = files.length === 0 ? `fixtures not found at ${dir}` : false;
-const needs = (file: string) => ({ skip: skip || (!files.includes(file) && `${file} is not in ${dir}`) });
 
-const load = (file: string): unknown => {
-  const bytes = readFileSync(path.join(dir, file));
-  return JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
-};
-const countBy = (values: string[]): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-};
 const counts = (report: ParsedReport, key: 'severity' | 'fixState') => countBy(report.findings.map((f) => f[key]));
 
 /** Highest clair.cvss baseScore per vulnerability id. */

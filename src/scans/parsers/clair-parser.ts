@@ -4,10 +4,10 @@
  * gaps, this reads the report the way Quay's secscan_v4_model does, since Tidewatch speaks Quay's severities.
  */
 import { isSha256Digest } from '../../registry/image-reference.js';
-import { ReportError, type ParsedFinding, type ParsedReport } from './report-types.js';
+import { type ParsedFinding, type ParsedReport } from './report-types.js';
 import { normaliseSeverity, severityOfScore } from './severity.js';
+import { isObject, text, kind, reportErrors, type JsonObject } from './json-reading.js';
 
-type JsonObject = Record<string, unknown>;
 type NamedPackage = JsonObject & { name: string };
 
 const CVE = /\bCVE-\d{4}-\d{4,}\b/;
@@ -122,19 +122,7 @@ function map(json: JsonObject, key: string): JsonObject {
   return value;
 }
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const named = (v: unknown): v is NamedPackage => isObject(v) && text(v.name) !== null;
-/** Clair writes "" for "not given" (links, fixed_in_version, severity): read it as null. */
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-/** Says what a value is, to finish a sentence such as "packages must be an object, but it is null". */
-function kind(v: unknown): string {
-  if (v === undefined) return 'it is missing';
-  if (v === null) return 'it is null';
-  if (Array.isArray(v)) return 'it is an array';
-  if (typeof v === 'string') return `it is the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 27)}...` : v)}`;
-  if (typeof v === 'object') return 'it is an object';
-  return `it is ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : `a ${typeof v}`}`;
-}
 
-const invalid = (what: string): ReportError => new ReportError(`Clair report: ${what}.`);
+const invalid = reportErrors('Clair report');

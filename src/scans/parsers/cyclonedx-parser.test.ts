@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isVexOnly, parseCycloneDx } from './cyclonedx-parser.js';
 import { ReportError } from './report-types.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURES = process.env.TIDEWATCH_FIXTURES_DIR ?? path.resolve(repoRoot, '../shared/fixtures');
-const DIR = path.join(FIXTURES, 'cyclonedx');
-const skip = existsSync(DIR) ? false : `no CycloneDX fixtures at ${DIR} (set TIDEWATCH_FIXTURES_DIR)`;
-if (skip) console.log(`skipping fixture tests: ${skip}`);
-const files = skip ? [] : readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+import { fixtureFolder, countBy } from '../../../test/support/fixtures.js';
+const { files, skip, load } = fixtureFolder('cyclonedx');
+const count = countBy;
 
 // Raw fixture JSON is walked with plain code, independently of the parser.
 type Raw = any;
-const load = (file: string): Raw => JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));
-const count = (values: string[]): Record<string, number> =>
-  values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 const rawVulns = (bom: Raw): Raw[] => bom.vulnerabilities ?? [];
 const rawTargets = (v: Raw): Raw[] => (v.affects?.length ? v.affects : [null]);
 

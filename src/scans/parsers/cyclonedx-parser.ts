@@ -12,11 +12,9 @@ import {
   type TriageState,
 } from './report-types.js';
 import { normaliseSeverity, severityLevel, severityOfScore } from './severity.js';
+import { isObject, objects, text, type JsonObject } from './json-reading.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
-const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
+type Json = JsonObject;
 
 const triageStates = new Map<string, TriageState>([
   ['resolved', 'resolved'],

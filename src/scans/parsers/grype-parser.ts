@@ -3,10 +3,10 @@
  * 0.28 to current; fields a version lacks read as null.
  */
 import { isSha256Digest } from '../../registry/image-reference.js';
-import { ReportError, type FixState, type ParsedFinding, type ParsedReport } from './report-types.js';
+import { type FixState, type ParsedFinding, type ParsedReport } from './report-types.js';
 import { normaliseSeverity } from './severity.js';
+import { isObject, text, texts, firstText, kind, requiredText, reportErrors, type JsonObject } from './json-reading.js';
 
-type JsonObject = Record<string, unknown>;
 
 // Grype writes fix.state "" (and older releases "unknown") when the feed does not say.
 const fixStateOfGrype = new Map<unknown, FixState>([
@@ -79,26 +79,8 @@ function imageOf(source: unknown): ParsedReport['image'] {
   return { reference: text(target.userInput), digests: [...new Set(digests)], repoDigests };
 }
 
-function required(v: JsonObject, key: string, where: string): string {
-  const value = text(v[key]);
-  if (value === null) throw invalid(`${where}.${key} must be a non-empty string, but ${kind(v[key])}`);
-  return value;
-}
+const required = (v: JsonObject, key: string, where: string): string => requiredText(v, key, where, invalid);
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Grype writes "" for "not given" (dataSource in its own snapshots): read it as null. */
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const texts = (v: unknown): string[] => (Array.isArray(v) ? v.map(text).filter((s): s is string => s !== null) : []);
-const firstText = (v: unknown): string | null => texts(v)[0] ?? null;
 
-/** Says what a value is, to finish a sentence such as "matches must be an array, but it is null". */
-function kind(v: unknown): string {
-  if (v === undefined) return 'it is missing';
-  if (v === null) return 'it is null';
-  if (Array.isArray(v)) return 'it is an array';
-  if (typeof v === 'string') return `it is the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 27)}...` : v)}`;
-  if (typeof v === 'object') return 'it is an object';
-  return `it is ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : `a ${typeof v}`}`;
-}
 
-const invalid = (what: string): ReportError => new ReportError(`Grype report: ${what}.`);
+const invalid = reportErrors('Grype report');

@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ReportError } from './report-types.js';
 import { parseSarif } from './sarif-parser.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURES = process.env.TIDEWATCH_FIXTURES_DIR ?? path.resolve(repoRoot, '../shared/fixtures');
-const DIR = path.join(FIXTURES, 'sarif');
-const skip = existsSync(DIR) ? false : `no SARIF fixtures at ${DIR} (set TIDEWATCH_FIXTURES_DIR)`;
-if (skip) console.log(`skipping fixture tests: ${skip}`);
-const files = skip ? [] : readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+import { fixtureFolder, countBy } from '../../../test/support/fixtures.js';
+const { files, skip, load } = fixtureFolder('sarif');
+const count = countBy;
 
 // Raw fixture JSON is walked with plain code, independently of the parser.
 type Raw = any;
-const load = (file: string): Raw => JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));
-const count = (values: string[]): Record<string, number> =>
-  values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 
 /** Each result with the text its facts are in: Trivy's message, or Grype's per-package rule help. */
 function rawResults(log: Raw): Array<{ result: Raw; rule: Raw; lines: string[] }> {

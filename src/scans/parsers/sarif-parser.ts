@@ -10,11 +10,9 @@
 import { isSha256Digest } from '../../registry/image-reference.js';
 import { ReportError, type FixState, type ParsedFinding, type ParsedReport, type Severity } from './report-types.js';
 import { normaliseSeverity, severityOfScore } from './severity.js';
+import { isObject, objects, text, type JsonObject } from './json-reading.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
-const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
+type Json = JsonObject;
 /** child(x, 'a', '0', 'b') = x.a[0].b, or undefined when any step is missing. */
 const child = (v: unknown, ...keys: string[]): unknown =>
   keys.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Json)[k] : undefined), v);

@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { ReportError, type FixState, type ParsedReport } from './report-types.js';
 import { parseTrivy } from './trivy-parser.js';
+import { fixtureFolder, countBy } from '../../../test/support/fixtures.js';
+const { files, skip, needs, load } = fixtureFolder('trivy');
 
 // The raw shape, only as far as the expectations below read it.
 interface RawVuln {
@@ -28,21 +26,7 @@ interface RawTrivy {
   Results?: Array<{ Target: string; Vulnerabilities?: RawVuln[] }>;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixturesDir = process.env.TIDEWATCH_FIXTURES_DIR ?? path.resolve(repoRoot, '../shared/fixtures');
-const dir = path.join(fixturesDir, 'trivy');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.json(\.gz)?$/.test(f)).sort() : [];
-const skip = files.length === 0 ? `fixtures not found at ${dir}` : false;
 
-const load = (file: string): unknown => {
-  const bytes = readFileSync(path.join(dir, file));
-  return JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'));
-};
-const countBy = (values: string[]): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-};
 const counts = (report: ParsedReport, key: 'severity' | 'fixState') => countBy(report.findings.map((f) => f[key]));
 
 // The brief's Status table, written out again so the test does not borrow the parser's.
@@ -74,7 +58,6 @@ const documented: Record<string, { total: number; fix?: Partial<Record<FixState,
 };
 
 if (skip) test('Trivy fixtures', { skip }, () => {});
-const needs = (file: string) => ({ skip: skip || (!files.includes(file) && `${file} is not in ${dir}`) });
 
 for (const file of files) {
   test(`parseTrivy reads ${file}`, () => {

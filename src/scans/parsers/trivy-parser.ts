@@ -3,10 +3,10 @@
  * entry, duplicates across Results kept: they differ by location.
  */
 import { isSha256Digest } from '../../registry/image-reference.js';
-import { ReportError, type FixState, type ParsedFinding, type ParsedReport } from './report-types.js';
+import { type FixState, type ParsedFinding, type ParsedReport } from './report-types.js';
 import { normaliseSeverity } from './severity.js';
+import { isObject, text, texts, firstText, kind, requiredText, reportErrors, type JsonObject } from './json-reading.js';
 
-type JsonObject = Record<string, unknown>;
 
 // A Map, not an object literal, so a Status such as "constructor" cannot reach Object.prototype.
 const fixStateOfStatus = new Map<unknown, FixState>([
@@ -102,26 +102,8 @@ function digestOf(repoDigest: string): string | null {
   return isSha256Digest(digest) ? digest : null;
 }
 
-function required(v: JsonObject, key: string, where: string): string {
-  const value = text(v[key]);
-  if (value === null) throw invalid(`${where}.${key} must be a non-empty string, but ${kind(v[key])}`);
-  return value;
-}
+const required = (v: JsonObject, key: string, where: string): string => requiredText(v, key, where, invalid);
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Trivy writes "" for "not given" (FixedVersion, blanked ArtifactName): both read as null. */
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const texts = (v: unknown): string[] => (Array.isArray(v) ? v.map(text).filter((s): s is string => s !== null) : []);
-const firstText = (v: unknown): string | null => texts(v)[0] ?? null;
 
-/** Says what a value is, to finish a sentence such as "Results must be an array, but it is null". */
-function kind(v: unknown): string {
-  if (v === undefined) return 'it is missing';
-  if (v === null) return 'it is null';
-  if (Array.isArray(v)) return 'it is an array';
-  if (typeof v === 'string') return `it is the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 27)}...` : v)}`;
-  if (typeof v === 'object') return 'it is an object';
-  return `it is ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : `a ${typeof v}`}`;
-}
 
-const invalid = (what: string): ReportError => new ReportError(`Trivy report: ${what}.`);
+const invalid = reportErrors('Trivy report');
