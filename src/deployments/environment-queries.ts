@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../core/db/database.js';
+import type { DeploymentRow } from './deployment-queries.js';
 
 export interface EnvironmentSummaryRow {
   name: string;
@@ -52,20 +53,9 @@ export async function listRunningWithRepository(db: Db, workspaceId: string) {
     .execute();
 }
 
-export interface InstanceRow {
-  id: string;
-  instance_name: string;
-  repository_id: string;
-  repository: string;
-  digest: string;
-  tag: string | null;
-  os: string;
-  architecture: string;
-  variant: string | null;
-  deployed_at: string;
-  last_seen_at: string;
-  source: string;
-}
+export type InstanceRow = Pick<DeploymentRow,
+  'id' | 'instance_name' | 'repository_id' | 'digest' | 'tag' | 'os' | 'architecture' | 'variant' | 'deployed_at' | 'last_seen_at' | 'source'
+> & { repository: string };
 
 /** The running instances of one environment, ordered by instance name. */
 export async function listInstances(db: Db, environmentId: string): Promise<InstanceRow[]> {

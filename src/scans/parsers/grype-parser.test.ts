@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseGrype } from './grype-parser.js';
 import { ReportError, type FixState, type ParsedReport } from './report-types.js';
+import { mutations } from '../../../test/support/mutations.js';
 import { fixtureFolder, countBy } from '../../../test/support/fixtures.js';
 const { files, skip, needs, load } = fixtureFolder('grype');
 
@@ -216,14 +217,3 @@ test('any field replaced by a value of another type gives findings or a ReportEr
     }
   }
 });
-
-/** Copies of `value` with one node swapped for each of a few wrongly typed values. */
-function* mutations(value: unknown): Generator<unknown> {
-  for (const replacement of [undefined, null, 0, 'x', [], {}, [null]]) yield replacement;
-  if (typeof value !== 'object' || value === null) return;
-  for (const key of Object.keys(value)) {
-    for (const child of mutations((value as Record<string, unknown>)[key])) {
-      yield Array.isArray(value) ? value.map((v, i) => (String(i) === key ? child : v)) : { ...value, [key]: child };
-    }
-  }
-}
