@@ -16,8 +16,13 @@ export function apiTarget(flags: { url?: string; token?: string }, env = process
   return { url: url.replace(/\/+$/, ''), token };
 }
 
-/** Calls the API; on anything but 2xx, fails with the server's own message (it names the field and the rule). */
-export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/**
+ * Calls the API; on anything but 2xx, fails with the server's own message (it names the field and the rule). A Buffer
+ * body is sent as it is (a scan report, maybe gzip-compressed: say so in `headers`); anything else as JSON.
+ */
+export async function callApi<T>(
+  target: ApiTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   let res;
   try {
     res = await request(`${target.url}${path}`, {
@@ -26,8 +31,9 @@ export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST' | 'DE
         authorization: `Bearer ${target.token}`,
         'user-agent': 'tidewatch-cli',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });

@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerServe } from './serve-command.js';
 import { registerTokenCommands } from './token-command.js';
 import { registerDeploy } from './deploy-command.js';
+import { registerCompare } from './compare-command.js';
+import { registerScanCommands } from './scan-command.js';
+import { registerBuild } from './build-command.js';
 import { openMigratedStorage, withStorageFlags } from './storage-options.js';
 import { CliError } from './output.js';
 
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     });
   registerTokenCommands(program);
   registerDeploy(program);
+  registerCompare(program);
+  registerScanCommands(program);
+  registerBuild(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ export const errorCatalogue = {
   TW_UNAUTHORIZED: { status: 401, summary: 'no token, or a token that is unknown, revoked or expired' },
   TW_FORBIDDEN: { status: 403, summary: 'the token\u2019s role or repository scope does not allow this' },
   TW_NOT_FOUND: { status: 404, summary: 'no such resource in this workspace' },
+  TW_CONFLICT: { status: 409, summary: 'the request conflicts with the current state (e.g. a build phase that cannot follow the current one)' },
   TW_PAYLOAD_TOO_LARGE: { status: 413, summary: 'the body is over the limit' },
   TW_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body\u2019s content type is not accepted here' },
   TW_RATE_LIMITED: { status: 429, summary: 'too many requests for this token; retry after the Retry-After seconds' },

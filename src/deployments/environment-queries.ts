@@ -3,6 +3,7 @@ import type { Db } from '../core/db/database.js';
 import type { DeploymentRow } from './deployment-queries.js';
 
 export interface EnvironmentSummaryRow {
+  id: string;
   name: string;
   created_at: string;
   last_change_at: string;
@@ -19,7 +20,7 @@ export async function listEnvironmentSummaries(db: Db, workspaceId: string): Pro
   const rows = await db.selectFrom('environments as e')
     .leftJoin('deployments as d', (j) => j.onRef('d.environment_id', '=', 'e.id'))
     .select((eb) => [
-      'e.name', 'e.created_at',
+      'e.id', 'e.name', 'e.created_at',
       eb.fn.count<number>(sql`case when d.undeployed_at is null then d.id end`).as('instances'),
       eb.fn.count<number>(sql`case when d.undeployed_at is null then d.digest end`).distinct().as('images'),
       lastChange().as('last_change_at'),
@@ -43,7 +44,10 @@ export async function lastChangeOf(db: Db, environmentId: string): Promise<strin
   return row?.at ?? null;
 }
 
-/** Running (environment, repository, digest) triples, for callers that must filter by a token's repository scope. */
+/**
+ * Running (environment, repository, digest) triples of the workspace: for callers that filter by a token's repository
+ * scope, and for the vulnerability counts of every environment.
+ */
 export async function listRunningWithRepository(db: Db, workspaceId: string) {
   return db.selectFrom('deployments as d')
     .innerJoin('environments as e', 'e.id', 'd.environment_id')
@@ -127,4 +131,25 @@ export async function countHistory(db: Db, environmentId: string): Promise<numbe
     .select((eb) => [eb.fn.countAll<number>().as('started'), eb.fn.count<number>('undeployed_at').as('ended')])
     .where('environment_id', '=', environmentId).executeTakeFirstOrThrow();
   return Number(row.started) + Number(row.ended);
+}
+
+/** The running instances of one repository, by environment then instance name. */
+export async function listRunningOfRepository(db: Db, repositoryId: string) {
+  return db.selectFrom('deployments as d').innerJoin('environments as e', 'e.id', 'd.environment_id')
+    .select(['e.name as environment', 'd.instance_name', 'd.repository_id', 'd.digest', 'd.tag', 'd.os', 'd.architecture', 'd.variant', 'd.deployed_at'])
+    .where('d.repository_id', '=', repositoryId).where('d.undeployed_at', 'is', null)
+    .orderBy('e.name').orderBy('d.instance_name').execute();
+}
+
+/** The repository's most recently pushed tags. */
+export async function listRecentTags(db: Db, repositoryId: string, limit: number) {
+  return db.selectFrom('tags').select(['name', 'digest', 'updated_at'])
+    .where('repository_id', '=', repositoryId).orderBy('updated_at', 'desc').orderBy('name').limit(limit).execute();
+}
+
+/** The repository's newest builds, newest first (UUIDv7 ids break ties within a millisecond). */
+export async function listRecentBuilds(db: Db, repositoryId: string, limit: number) {
+  return db.selectFrom('builds')
+    .select(['id', 'phase', 'build_name', 'docker_tags', 'commit_sha', 'manifest_digests', 'created_at', 'finished_at'])
+    .where('repository_id', '=', repositoryId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }

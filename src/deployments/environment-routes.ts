@@ -11,6 +11,12 @@ import {
   countHistory, lastChangeOf, listEnvironmentSummaries, type HistoryRow, listHistory, listInstances, listRunningWithRepository, tagsOfRunningDigests,
 } from './environment-queries.js';
 import { platformOf } from './record-deployment.js';
+import { memoisedExposure } from '../trend/exposure-memo.js';
+import { exposureSchema } from '../trend/exposure-schemas.js';
+import { trendDeltasSchema, verdictSchema } from '../trend/trend-series.js';
+import { defaultSince, trendVerdict } from '../trend/trend-window.js';
+import { currentScansOf, type CurrentScan } from '../images/current-scans.js';
+import { factsOf, instanceFactsFields, loadFactSources } from '../images/instance-facts.js';
 
 const envParams = Type.Object({ env: environmentName });
 const page = (max: number, def: number) => ({
@@ -18,12 +24,19 @@ const page = (max: number, def: number) => ({
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
 
+const trendSummary = Type.Union([
+  Type.Object({ verdict: verdictSchema, since: Type.String(), deltas: trendDeltasSchema }),
+  Type.Null(),
+], { description: 'the security-debt verdict of the last 30 days; null for a token limited to some repositories' });
+
 const environmentSummary = Type.Object({
   name: Type.String(),
   instances: Type.Integer(),
   images: Type.Integer({ description: 'distinct digests running' }),
   created_at: Type.String(),
   last_change_at: Type.String(),
+  vulnerabilities: exposureSchema,
+  trend: trendSummary,
 });
 
 const instance = Type.Object({
@@ -37,6 +50,7 @@ const instance = Type.Object({
   since: Type.String(),
   last_seen_at: Type.String(),
   source: Type.String(),
+  ...instanceFactsFields,
 });
 
 const historyEntry = Type.Object({
@@ -55,7 +69,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
   app.get('/environments', {
     config: { access: 'read' },
     schema: {
-      summary: 'Every environment with its instance count, distinct images and last change',
+      summary: 'Every environment with its instance count, distinct images, last change, open vulnerabilities and trend verdict',
       tags: ['environments'],
       response: { 200: Type.Object({ environments: Type.Array(environmentSummary) }), ...errorResponses(401) },
     },
@@ -73,6 +87,8 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
           name: Type.String(),
           created_at: Type.String(),
           last_change_at: Type.String(),
+          vulnerabilities: exposureSchema,
+          trend: trendSummary,
           total: Type.Integer(),
           limit: Type.Integer(),
           offset: Type.Integer(),
@@ -86,14 +102,23 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
     const { limit = 1000, offset = 0 } = request.query;
     const [rows, tags, lastChange] = await Promise.all([listInstances(db, env.id), tagsOfRunningDigests(db, env.id), lastChangeOf(db, env.id)]);
     const visible = rows.filter((r) => inScope(request.caller, r.repository));
+    const page = visible.slice(offset, offset + limit);
+    const scans = await currentScansOf(db, request.caller.workspaceId, visible.map((r) => r.digest));
+    const [sources, trend] = await Promise.all([
+      loadFactSources(db, request.caller.workspaceId, page, scans),
+      trendOf(db, request.caller, env.id),
+    ]);
     return {
       name: env.name,
       created_at: env.created_at,
       last_change_at: lastChange ?? env.created_at,
+      vulnerabilities: exposure(visible.map((r) => r.digest), scans),
+      trend,
       total: visible.length,
       limit,
       offset,
-      instances: visible.slice(offset, offset + limit).map((r) => ({
+      instances: page.map((r) => ({
+        ...factsOf(r, sources),
         name: r.instance_name,
         repository: r.repository,
         digest: r.digest,
@@ -162,13 +187,44 @@ async function environmentOr404(db: Db, caller: Caller, name: string) {
   return env;
 }
 
-/** A token limited to some repositories sees only their instances in the counts. */
+/**
+ * Every environment with the open vulnerabilities of what runs there (each distinct digest once, from the stored scan
+ * summaries) and its trend verdict. A token limited to some repositories sees only their instances in the counts.
+ */
 async function summaries(db: Db, caller: Caller) {
-  const rows = await listEnvironmentSummaries(db, caller.workspaceId);
-  if (caller.repoGlob === null) return rows;
-  const running = (await listRunningWithRepository(db, caller.workspaceId)).filter((r) => inScope(caller, r.repository));
-  return rows.map((env) => {
-    const mine = running.filter((r) => r.environment === env.name);
-    return { ...env, instances: mine.length, images: new Set(mine.map((r) => r.digest)).size };
+  const [rows, allRunning] = await Promise.all([
+    listEnvironmentSummaries(db, caller.workspaceId), listRunningWithRepository(db, caller.workspaceId),
+  ]);
+  const running = caller.repoGlob === null ? allRunning : allRunning.filter((r) => inScope(caller, r.repository));
+  const byEnvironment = new Map<string, typeof running>();
+  for (const r of running) {
+    const list = byEnvironment.get(r.environment) ?? [];
+    list.push(r);
+    byEnvironment.set(r.environment, list);
+  }
+  const [scans, trends] = await Promise.all([
+    currentScansOf(db, caller.workspaceId, running.map((r) => r.digest)),
+    Promise.all(rows.map((env) => trendOf(db, caller, env.id))),
+  ]);
+  return rows.map((env, i) => {
+    const mine = byEnvironment.get(env.name) ?? [];
+    const counts = caller.repoGlob === null ? {} : { instances: mine.length, images: new Set(mine.map((r) => r.digest)).size };
+    return { ...env, ...counts, vulnerabilities: exposure(mine.map((r) => r.digest), scans), trend: trends[i] ?? null };
   });
+}
+
+function exposure(digests: string[], scans: Map<string, CurrentScan>) {
+  const summaries = new Map([...new Set(digests)].flatMap((d) => {
+    const scan = scans.get(d);
+    return scan ? [[d, scan.summary] as const] : [];
+  }));
+  return memoisedExposure(digests, summaries);
+}
+
+/** The last 30 days' verdict; none for a scoped token, since the series counts every repository (trend-routes.ts). */
+async function trendOf(db: Db, caller: Caller, environmentId: string) {
+  if (caller.repoGlob !== null) return null;
+  const since = defaultSince();
+  const { verdict, deltas } = await trendVerdict(db, { workspaceId: caller.workspaceId, environmentId }, since);
+  return { verdict, since, deltas };
 }

@@ -4,11 +4,20 @@ import { assertRepositoryInScope } from '../auth/authenticate.js';
 import type { RepositorySubroute } from '../http/repository-paths.js';
 import { findRepositoryId } from '../registry/repository-queries.js';
 import { formatImageReference } from '../registry/image-reference.js';
+import { factsOf, loadFactSources } from '../images/instance-facts.js';
+import { listRecentBuilds, listRecentTags, listRunningOfRepository } from './environment-queries.js';
 import { platformOf } from './record-deployment.js';
+
+/** Tags and builds shown beside what runs; older ones are on the repository's Tags and Builds tabs. */
+const TAGS_SHOWN = 50;
+const BUILDS_SHOWN = 10;
+/** Builds searched for the newest build of each tag shown. */
+const BUILDS_SEARCHED = 200;
 
 /**
  * `GET /api/v1/repositories/{repository}/deployments`: per environment what runs, beside the newest pushes and
- * builds — the seed's "compare your image builds with what's running".
+ * builds — the seed's "compare your image builds with what's running". Each instance carries its vulnerability
+ * counts, the build of its digest and whether it is behind the newest push of its tag; each tag its newest build.
  */
 export function repositoryDeploymentsRoute(db: Db): RepositorySubroute {
   return {
@@ -19,22 +28,15 @@ export function repositoryDeploymentsRoute(db: Db): RepositorySubroute {
     tags: ['repositories'],
     handler: async (request, _reply, { repository }) => {
       assertRepositoryInScope(request.caller, repository);
-      const repositoryId = await findRepositoryId(db, request.caller.workspaceId, repository);
+      const workspaceId = request.caller.workspaceId;
+      const repositoryId = await findRepositoryId(db, workspaceId, repository);
       if (!repositoryId) throw new ApiError('TW_NOT_FOUND', `repository ${repository} not found`);
       const [running, tags, builds] = await Promise.all([
-        db.selectFrom('deployments as d').innerJoin('environments as e', 'e.id', 'd.environment_id')
-          .select(['e.name as environment', 'd.instance_name', 'd.digest', 'd.tag', 'd.os', 'd.architecture', 'd.variant', 'd.deployed_at'])
-          .where('d.repository_id', '=', repositoryId).where('d.undeployed_at', 'is', null)
-          .orderBy('e.name').orderBy('d.instance_name').execute(),
-        db.selectFrom('tags').select(['name', 'digest', 'updated_at'])
-          .where('repository_id', '=', repositoryId).orderBy('updated_at', 'desc').limit(50).execute(),
-        db.selectFrom('builds').select(['id', 'phase', 'build_name', 'docker_tags', 'commit_sha', 'manifest_digests', 'created_at'])
-          .where('repository_id', '=', repositoryId).orderBy('created_at', 'desc').limit(10).execute(),
+        listRunningOfRepository(db, repositoryId), listRecentTags(db, repositoryId, TAGS_SHOWN), listRecentBuilds(db, repositoryId, BUILDS_SEARCHED),
       ]);
-      const tagDigest = new Map(tags.map((t) => [t.name, t.digest]));
+      const sources = await loadFactSources(db, workspaceId, running);
       const environments = new Map<string, unknown[]>();
       for (const r of running) {
-        const newest = r.tag ? tagDigest.get(r.tag) ?? null : null;
         const list = environments.get(r.environment) ?? [];
         list.push({
           name: r.instance_name,
@@ -43,23 +45,44 @@ export function repositoryDeploymentsRoute(db: Db): RepositorySubroute {
           tag: r.tag,
           platform: platformOf(r),
           since: r.deployed_at,
-          newest_digest_for_tag: newest,
-          behind: newest !== null && newest !== r.digest,
+          ...factsOf(r, sources),
         });
         environments.set(r.environment, list);
       }
+      const parsed = builds.map((b) => ({ ...b, tags: JSON.parse(b.docker_tags) as string[], digests: JSON.parse(b.manifest_digests) as string[] }));
+      const runningDigests = new Map<string, number>();
+      for (const r of running) runningDigests.set(r.digest, (runningDigests.get(r.digest) ?? 0) + 1);
       return {
         repository,
         environments: [...environments].map(([environment, instances]) => ({ environment, instances })),
-        tags: tags.map((t) => ({ tag: t.name, digest: t.digest, updated_at: t.updated_at })),
-        builds: builds.map((b) => ({
+        tags: tags.map((t) => {
+          const build = parsed.find((b) => b.tags.includes(t.name));
+          return {
+            tag: t.name,
+            digest: t.digest,
+            updated_at: t.updated_at,
+            pushed_at: t.digest === null ? null : t.updated_at,
+            running_instances: t.digest === null ? 0 : runningDigests.get(t.digest) ?? 0,
+            newest_build: build ? {
+              build_id: build.id,
+              phase: build.phase,
+              commit: build.commit_sha,
+              created_at: build.created_at,
+              digests: build.digests,
+              pushed_this_digest: t.digest !== null && build.digests.includes(t.digest),
+            } : null,
+          };
+        }),
+        builds: parsed.slice(0, BUILDS_SHOWN).map((b) => ({
           build_id: b.id,
           phase: b.phase,
           build_name: b.build_name,
-          docker_tags: JSON.parse(b.docker_tags) as string[],
+          docker_tags: b.tags,
           commit: b.commit_sha,
-          manifest_digests: JSON.parse(b.manifest_digests) as string[],
+          manifest_digests: b.digests,
           created_at: b.created_at,
+          finished_at: b.finished_at,
+          running_instances: b.digests.reduce((n, d) => n + (runningDigests.get(d) ?? 0), 0),
         })),
       };
     },

@@ -15,6 +15,17 @@ import { tokenRoutes } from '../auth/token-routes.js';
 import { deploymentRoutes } from '../deployments/deployment-routes.js';
 import { environmentRoutes } from '../deployments/environment-routes.js';
 import { repositoryDeploymentsRoute } from '../deployments/repository-deployments.js';
+import { trendRoutes } from '../trend/trend-routes.js';
+import { imageRoutes } from '../images/image-routes.js';
+import { vulnerabilityRoutes } from '../vulnerabilities/vulnerability-routes.js';
+import { compareRoutes } from '../compare/compare-routes.js';
+import { buildRoutes } from '../builds/build-routes.js';
+import { scanRoutes } from '../scans/scan-routes.js';
+import { triageRoutes } from '../triage/triage-routes.js';
+import { hookRoutes } from '../registry/hook-routes.js';
+import { hookEndpointRoutes } from '../registry/hook-endpoint-routes.js';
+import { pushRoutes } from '../registry/push-routes.js';
+import { repositoryTagsRoute } from '../registry/repository-tags-route.js';
 
 export interface AppDeps {
   storage: Storage;
@@ -27,7 +38,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { storage, config } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const repositorySubroutes = [repositoryDeploymentsRoute(storage.db)];
+  const repositorySubroutes = [repositoryDeploymentsRoute(storage.db), repositoryTagsRoute(storage.db)];
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
@@ -69,7 +80,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     api.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
     await api.register(deploymentRoutes, { storage, metrics });
     await api.register(environmentRoutes, { db: storage.db });
+    await api.register(trendRoutes, { db: storage.db });
+    await api.register(imageRoutes, { db: storage.db });
+    await api.register(vulnerabilityRoutes, { db: storage.db });
+    await api.register(compareRoutes, { db: storage.db });
     await api.register(tokenRoutes, { db: storage.db });
+    await api.register(buildRoutes, { storage });
+    await api.register(scanRoutes, { storage });
+    await api.register(triageRoutes, { storage });
+    await api.register(hookRoutes, { storage });
+    await api.register(hookEndpointRoutes, { storage, publicUrl: config.publicUrl });
+    await api.register(pushRoutes, { storage });
     registerRepositoryPaths(api, repositorySubroutes);
   }, { prefix: '/api/v1' });
 

@@ -110,6 +110,7 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('updated_at', text, (c) => c.notNull())
     .execute();
   await s.createIndex('builds_repository').on('builds').columns(['repository_id', 'created_at']).execute();
+  await s.createIndex('builds_workspace').on('builds').columns(['workspace_id', 'created_at']).execute();
 
   await s.createTable('build_images')
     .addColumn('build_id', text, (c) => c.notNull().references('builds.id'))
