@@ -22,12 +22,45 @@ interface RouteCase {
   /** Built per call, so a route that consumes something (undeploy, revoke) gets a fresh target each time. */
   url: (t: TestApp, n: number) => Promise<string> | string;
   body?: (n: number) => unknown;
+  headers?: Record<string, string>;
   need: Need;
   ok: number;
 }
 
 let seq = 0;
 const next = () => ++seq;
+
+/** Made in `before`: one hook endpoint of each kind, by its URL secret. */
+const hookSecrets: Record<string, string> = {};
+
+const json = async (t: TestApp, method: string, url: string, body: unknown, status: number) => {
+  const res = await t.call(method, url, { body });
+  assert.equal(res.statusCode, status, res.body);
+  return res.json();
+};
+const newBuild = async (t: TestApp, n: number): Promise<string> =>
+  (await json(t, 'POST', '/api/v1/builds', { repository: 'ghcr.io/acme/web', build_name: `role-table-${n}` }, 201)).build_id;
+const trivy = (n: number) => ({
+  SchemaVersion: 2, ArtifactName: 'ghcr.io/acme/web', Results: [{ Target: 't', Vulnerabilities: [{ VulnerabilityID: `CVE-2024-${1000 + n}`, PkgName: 'openssl', Severity: 'HIGH' }] }],
+});
+const REGISTRY = 'registry.example.com';
+
+/** A body of each registry kind that records one push (a fresh tag or digest each time). */
+const hookBodies: Record<string, (n: number) => unknown> = {
+  distribution: (n) => ({ events: [{
+    id: `role-table-${n}`, action: 'push', request: { host: REGISTRY },
+    target: { repository: 'acme/web', mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digest(5000 + n), tag: `d${n}`, url: `https://${REGISTRY}/v2/acme/web/manifests/x` },
+  }] }),
+  harbor: (n) => ({ type: 'PUSH_ARTIFACT', occur_at: n, operator: 'admin', event_data: {
+    resources: [{ digest: digest(6000 + n), tag: `h${n}`, resource_url: `${REGISTRY}/acme/web:h${n}` }], repository: { namespace: 'acme', name: 'web', repo_full_name: 'acme/web' },
+  } }),
+  dockerhub: (n) => ({ callback_url: `https://registry.hub.docker.com/u/acme/web/hook/${n}/`, push_data: { tag: `dh${n}`, pushed_at: n }, repository: { repo_name: 'acme/web' } }),
+  quay: (n) => ({ repository: 'acme/web', namespace: 'acme', name: 'web', docker_url: 'quay.io/acme/web', updated_tags: [`q${n}`] }),
+  github: (n) => ({ action: 'published', package: {
+    name: 'web', namespace: 'acme', package_type: 'CONTAINER', package_version: { name: digest(7000 + n), container_metadata: { tag: { name: `g${n}`, digest: digest(7000 + n) } } },
+  } }),
+};
+const hookKindsInTable = Object.keys(hookBodies);
 
 /** Every route the app serves, with the least role it needs. */
 const routes: RouteCase[] = [
@@ -62,6 +95,43 @@ const routes: RouteCase[] = [
       return `/api/v1/tokens/${res.json().id}`;
     },
   },
+  // Reads.
+  { method: 'GET', path: '/api/v1/environments/:env/trend', url: () => '/api/v1/environments/production/trend?bucket=day', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/trend', url: () => '/api/v1/trend', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/images/:repository@:digest', url: () => `/api/v1/images/ghcr.io/acme/web@${digest(1)}`, need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/vulnerabilities/:id', url: () => '/api/v1/vulnerabilities/CVE-2021-44228', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/compare', url: () => '/api/v1/compare?base=env:production&head=env:prod-eu%2Fpayments', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/builds', url: () => '/api/v1/builds?repository=ghcr.io/acme/web', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/builds/:id', url: async (t, n) => `/api/v1/builds/${await newBuild(t, n)}`, need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/triage', url: () => '/api/v1/triage?repository=ghcr.io/acme/web', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/vex', url: () => '/api/v1/vex?repository=ghcr.io/acme/web', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/repositories/:repository/tags', url: () => '/api/v1/repositories/ghcr.io/acme/web/tags', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/repositories/:repository/<unknown sub-path>', url: () => '/api/v1/repositories/ghcr.io/acme/web/nothing-here', need: 'read', ok: 404 },
+  // Ingest.
+  { method: 'POST', path: '/api/v1/pushes', url: () => '/api/v1/pushes', need: 'write', ok: 201, body: (n) => ({ image: `ghcr.io/acme/web:p${n}@${digest(3000 + n)}` }) },
+  { method: 'POST', path: '/api/v1/builds', url: () => '/api/v1/builds', need: 'write', ok: 201, body: (n) => ({ repository: 'ghcr.io/acme/web', build_name: `b${n}` }) },
+  { method: 'POST', path: '/api/v1/builds/:id/phase', url: async (t, n) => `/api/v1/builds/${await newBuild(t, n)}/phase`, need: 'write', ok: 200, body: () => ({ phase: 'started' }) },
+  { method: 'POST', path: '/api/v1/scans', url: (_t, n) => `/api/v1/scans?image=${encodeURIComponent(`ghcr.io/acme/web@${digest(4000 + n)}`)}`, need: 'write', ok: 201, body: trivy },
+  {
+    method: 'POST', path: '/api/v1/scans (a VEX document)', url: () => '/api/v1/scans?repository=ghcr.io/acme/web', need: 'write', ok: 201,
+    body: (n) => ({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, vulnerabilities: [{ id: `CVE-2024-${2000 + n}`, analysis: { state: 'not_affected', justification: 'code_not_reachable' } }] }),
+  },
+  { method: 'POST', path: '/api/v1/triage', url: () => '/api/v1/triage', need: 'write', ok: 201, body: (n) => ({ vulnerability: `CVE-2024-${n}`, state: 'not_affected', repository: 'ghcr.io/acme/web' }) },
+  {
+    method: 'DELETE', path: '/api/v1/triage/:id', need: 'write', ok: 204,
+    url: async (t, n) => `/api/v1/triage/${(await json(t, 'POST', '/api/v1/triage', { vulnerability: `CVE-2023-${n}`, state: 'in_triage' }, 201)).id}`,
+  },
+  ...hookKindsInTable.map((kind): RouteCase => ({ method: 'POST', path: `/api/v1/hooks/${kind}`, url: () => `/api/v1/hooks/${kind}`, need: 'write', ok: 202, body: hookBodies[kind]! })),
+  // Hook URLs with a secret take no token: the secret is the credential, and an unknown one is a 404 for everybody.
+  ...hookKindsInTable.map((kind): RouteCase => ({ method: 'POST', path: `/api/v1/hooks/${kind}/:secret`, url: () => `/api/v1/hooks/${kind}/${hookSecrets[kind]}`, need: 'public', ok: 202, body: hookBodies[kind]! })),
+  ...hookKindsInTable.map((kind): RouteCase => ({ method: 'POST', path: `/api/v1/hooks/${kind}/:unknown-secret`, url: () => `/api/v1/hooks/${kind}/not-a-secret-${kind}`, need: 'public', ok: 404, body: hookBodies[kind]! })),
+  // Hook endpoints hand out credentials: admin.
+  { method: 'GET', path: '/api/v1/hooks', url: () => '/api/v1/hooks', need: 'admin', ok: 200 },
+  { method: 'POST', path: '/api/v1/hooks', url: () => '/api/v1/hooks', need: 'admin', ok: 201, body: () => ({ kind: 'quay', registry_host: 'quay.io' }) },
+  {
+    method: 'DELETE', path: '/api/v1/hooks/:id', need: 'admin', ok: 204,
+    url: async (t) => `/api/v1/hooks/${(await json(t, 'POST', '/api/v1/hooks', { kind: 'dockerhub' }, 201)).id}`,
+  },
 ];
 
 
@@ -81,6 +151,9 @@ describeEachEngine('roles and tokens', (engine) => {
       const res = await t.call('POST', '/api/v1/deployments', { body: { image: { url }, environment: { name: env } } });
       assert.equal(res.statusCode, 201, res.body);
     }
+    for (const kind of hookKindsInTable) {
+      hookSecrets[kind] = (await json(t, 'POST', '/api/v1/hooks', { kind, ...(kind === 'dockerhub' || kind === 'github' ? {} : { registry_host: REGISTRY }) }, 201)).secret;
+    }
   });
   after(async () => { await t?.close(); await storage?.dispose(); });
 
@@ -93,7 +166,7 @@ describeEachEngine('roles and tokens', (engine) => {
         test(`${route.method} ${route.path} (${route.need}) as ${caller === 'none' ? 'no token' : caller} → ${expected}`, async () => {
           const n = next();
           const url = await route.url(t, n);
-          const res = await t.call(route.method, url, { token: tokenOf(caller), ...(route.body ? { body: route.body(n) } : {}) });
+          const res = await t.call(route.method, url, { token: tokenOf(caller), ...(route.body ? { body: route.body(n) } : {}), ...(route.headers ? { headers: route.headers } : {}) });
           assert.equal(res.statusCode, expected, `${route.method} ${url} as ${caller}: ${res.body}`);
           if (expected === 401) {
             assert.equal(res.json().error.code, 'TW_UNAUTHORIZED');

@@ -11,6 +11,10 @@ import type { Role } from './token-service.js';
  * B's resources must be the 404 that a resource which never existed gets, word for word once the name is masked.
  */
 
+/** B's repository of builds, pushes and scans; A never names it except to probe. */
+const BUILDER = 'ghcr.io/bcorp/builder';
+/** A vulnerability only B's scan has. */
+const B_CVE = 'CVE-2099-0001';
 
 describeEachEngine('workspace isolation', (engine) => {
   let storage: TestStorage;
@@ -18,6 +22,8 @@ describeEachEngine('workspace isolation', (engine) => {
   let b: { workspaceId: string; tokens: Record<Role, string> };
   let bTokenId: string;
   let bTokenClear: string;
+  /** Ids of what B made besides deployments and tokens. */
+  const bIds: Record<'build' | 'scan' | 'triage' | 'workspaceTriage' | 'hook', string> = { build: '', scan: '', triage: '', workspaceTriage: '', hook: '' };
   /** B's own answers before A tried anything, to compare with afterwards. */
   let bBefore: Record<string, unknown>;
 
@@ -33,6 +39,14 @@ describeEachEngine('workspace isolation', (engine) => {
     };
     const tokens = (await get('/api/v1/tokens')).tokens.map((k: any) => ({ id: k.id, name: k.name, revoked: k.revoked, prefix: k.prefix }));
     return {
+      builds: await get('/api/v1/builds'),
+      build: await get(`/api/v1/builds/${bIds.build}`),
+      triage: await get('/api/v1/triage'),
+      vex: { ...(await get('/api/v1/vex')), serialNumber: null, metadata: null },
+      hooks: await get('/api/v1/hooks'),
+      image: await get(`/api/v1/images/${BUILDER}@${digest(104)}`),
+      tags: await get(`/api/v1/repositories/${BUILDER}/tags`),
+      vulnerability: await get(`/api/v1/vulnerabilities/${B_CVE}`),
       environments: await get('/api/v1/environments'),
       bOnly: await get('/api/v1/environments/b-only'),
       bOnlyHistory: await get('/api/v1/environments/b-only/history'),
@@ -52,14 +66,14 @@ describeEachEngine('workspace isolation', (engine) => {
   });
 
   /** A's answer for B's resource must be 404 and identical to its answer for a resource that exists nowhere. */
-  async function assertHidden(method: string, probe: { url: string; name: string }, control: { url: string; name: string }, token = t.tokens.admin) {
-    const res = await t.call(method, probe.url, { token });
+  async function assertHidden(method: string, probe: { url: string; name: string }, control: { url: string; name: string }, token = t.tokens.admin, body?: unknown) {
+    const res = await t.call(method, probe.url, { token, body });
     assert.equal(res.statusCode, 404, `${method} ${probe.url} answered ${res.statusCode}: ${res.body}`);
     assert.equal(res.json().error.code, 'TW_NOT_FOUND');
-    const ctl = await t.call(method, control.url, { token });
+    const ctl = await t.call(method, control.url, { token, body });
     assert.equal(ctl.statusCode, 404, `control ${method} ${control.url}: ${ctl.body}`);
     assert.deepEqual(masked(res, probe.name), masked(ctl, control.name), `${method} ${probe.url} differs from a resource that never existed`);
-    for (const secret of ['bcorp', digest(101), digest(102), digest(103), b.workspaceId, bTokenId]) {
+    for (const secret of ['bcorp', digest(101), digest(102), digest(103), digest(104), B_CVE, b.workspaceId, bTokenId, ...Object.values(bIds)]) {
       if (probe.name.includes(secret)) continue;
       assert.ok(!res.body.includes(secret), `${method} ${probe.url} reveals ${secret}`);
     }
@@ -89,6 +103,21 @@ describeEachEngine('workspace isolation', (engine) => {
     assert.equal(tok.statusCode, 201, tok.body);
     bTokenId = tok.json().id;
     bTokenClear = tok.json().token;
+
+    // B's ingest: a pushed tag, a build, a scan, a triage decision and a hook endpoint, in a repository A never names.
+    const made = async (method: string, url: string, body: unknown, status = 201) => {
+      const res = await asB(method, url, body);
+      assert.equal(res.statusCode, status, `${url}: ${res.body}`);
+      return res.json();
+    };
+    await made('POST', '/api/v1/pushes', { image: `${BUILDER}:1.0@${digest(104)}` });
+    bIds.build = (await made('POST', '/api/v1/builds', { repository: BUILDER, build_name: 'b-build', trigger_metadata: { commit: 'b0b0b0b' } })).build_id;
+    bIds.scan = (await made('POST', `/api/v1/scans?image=${encodeURIComponent(`${BUILDER}@${digest(104)}`)}`, {
+      SchemaVersion: 2, ArtifactName: BUILDER, Results: [{ Target: 't', Vulnerabilities: [{ VulnerabilityID: B_CVE, PkgName: 'b-lib', Severity: 'CRITICAL' }] }],
+    })).scan_id;
+    bIds.triage = (await made('POST', '/api/v1/triage', { vulnerability: B_CVE, state: 'not_affected', justification: 'code_not_reachable', repository: BUILDER })).id;
+    bIds.workspaceTriage = (await made('POST', '/api/v1/triage', { vulnerability: 'CVE-2099-0002', state: 'false_positive' })).id;
+    bIds.hook = (await made('POST', '/api/v1/hooks', { kind: 'quay', registry_host: 'quay.io' })).id;
     bBefore = await bView();
   });
   after(async () => { await t?.close(); await storage?.dispose(); });
@@ -98,6 +127,14 @@ describeEachEngine('workspace isolation', (engine) => {
     assert.deepEqual(env.instances.map((i: any) => i.name).sort(), ['ghcr.io/bcorp/worker', 'secret-api']);
     assert.equal((bBefore.repository as any).environments.length, 2);
     assert.ok((bBefore.tokens as any[]).some((k) => k.id === bTokenId));
+    const view = bBefore as any;
+    assert.deepEqual(view.builds.builds.map((x: any) => x.build_id), [bIds.build]);
+    assert.equal(view.image.scan.scan_id, bIds.scan);
+    assert.equal(view.image.findings.total, 1);
+    assert.deepEqual(view.tags.tags.map((x: any) => [x.name, x.digest]), [['1.0', digest(104)]]);
+    assert.deepEqual(view.triage.decisions.map((x: any) => x.id).sort(), [bIds.triage, bIds.workspaceTriage].sort());
+    assert.deepEqual(view.hooks.hooks.map((x: any) => x.id), [bIds.hook]);
+    assert.equal(view.vulnerability.not_running.length, 1);
     const self = await t.call('GET', '/api/v1/environments', { token: bTokenClear });
     assert.equal(self.statusCode, 200);
   });
@@ -178,6 +215,76 @@ describeEachEngine('workspace isolation', (engine) => {
     assert.ok(!res.body.includes('b-secret-token'));
   });
 
+  test('B\'s builds are 404 to A: read, listed by repository, moved to another phase', async () => {
+    const control = randomUUID();
+    for (const token of [t.tokens.read, t.tokens.admin]) {
+      await assertHidden('GET', { url: `/api/v1/builds/${bIds.build}`, name: bIds.build }, { url: `/api/v1/builds/${control}`, name: control }, token);
+      await assertHidden('GET', { url: `/api/v1/builds?repository=${BUILDER}`, name: BUILDER }, { url: '/api/v1/builds?repository=ghcr.io/zzcorp/none', name: 'ghcr.io/zzcorp/none' }, token);
+    }
+    for (const phase of ['started', 'cancelled']) {
+      await assertHidden('POST', { url: `/api/v1/builds/${bIds.build}/phase`, name: bIds.build }, { url: `/api/v1/builds/${control}/phase`, name: control }, t.tokens.write, { phase });
+    }
+    const listed = await asA('GET', '/api/v1/builds');
+    assert.equal(listed.statusCode, 200);
+    assert.deepEqual(listed.json().builds, []);
+    assert.equal(listed.json().total, 0);
+    const row = await storage.db.selectFrom('builds').select('phase').where('id', '=', bIds.build).executeTakeFirstOrThrow();
+    assert.equal(row.phase, 'queued');
+  });
+
+  test('B\'s scanned image and its tags are 404 to A; its findings are as unknown as a vulnerability nobody has', async () => {
+    for (const token of [t.tokens.read, t.tokens.admin]) {
+      await assertHidden('GET', { url: `/api/v1/images/${BUILDER}@${digest(104)}`, name: `${BUILDER}@${digest(104)}` },
+        { url: `/api/v1/images/ghcr.io/zzcorp/none@${digest(999)}`, name: `ghcr.io/zzcorp/none@${digest(999)}` }, token);
+      await assertHidden('GET', { url: `/api/v1/images/${BUILDER}:1.0@${digest(104)}`, name: `${BUILDER}@${digest(104)}` },
+        { url: `/api/v1/images/ghcr.io/zzcorp/none:1.0@${digest(999)}`, name: `ghcr.io/zzcorp/none@${digest(999)}` }, token);
+      await assertHidden('GET', { url: `/api/v1/repositories/${BUILDER}/tags`, name: BUILDER },
+        { url: '/api/v1/repositories/ghcr.io/zzcorp/none/tags', name: 'ghcr.io/zzcorp/none' }, token);
+      await assertHidden('GET', { url: `/api/v1/compare?base=${BUILDER}@${digest(104)}&head=env:a-prod`, name: `${BUILDER}@${digest(104)}` },
+        { url: `/api/v1/compare?base=ghcr.io/zzcorp/none@${digest(999)}&head=env:a-prod`, name: `ghcr.io/zzcorp/none@${digest(999)}` }, token);
+      // The incident question answers "we run it nowhere", word for word as for an id no scan mentions.
+      const probe = await t.call('GET', `/api/v1/vulnerabilities/${B_CVE}`, { token });
+      const control = await t.call('GET', '/api/v1/vulnerabilities/CVE-2099-9999', { token });
+      assert.equal(probe.statusCode, 200, probe.body);
+      assert.deepEqual(masked(probe, B_CVE), masked(control, 'CVE-2099-9999'));
+      assert.ok(!probe.body.includes('bcorp') && !probe.body.includes('b-lib'));
+    }
+    const scans = await storage.db.selectFrom('scans').select('workspace_id').execute();
+    assert.deepEqual(scans.map((r) => r.workspace_id), [b.workspaceId]);
+  });
+
+  test('B\'s triage decisions are 404 to A, and neither listed nor exported as VEX', async () => {
+    const control = randomUUID();
+    for (const token of [t.tokens.write, t.tokens.admin]) {
+      for (const id of [bIds.triage, bIds.workspaceTriage]) {
+        await assertHidden('DELETE', { url: `/api/v1/triage/${id}`, name: id }, { url: `/api/v1/triage/${control}`, name: control }, token);
+      }
+    }
+    for (const url of ['/api/v1/triage', `/api/v1/triage?vulnerability=${B_CVE}`, `/api/v1/triage?repository=${BUILDER}`]) {
+      const res = await asA('GET', url);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().decisions, [], url);
+    }
+    for (const url of ['/api/v1/vex', `/api/v1/vex?repository=${BUILDER}`]) {
+      const res = await asA('GET', url);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().vulnerabilities, [], url);
+      for (const secret of [B_CVE, 'CVE-2099-0002', bIds.triage]) assert.ok(!res.body.includes(secret), `${url} reveals ${secret}`);
+    }
+    const left = await storage.db.selectFrom('triage').select('id').where('workspace_id', '=', b.workspaceId).orderBy('id').execute();
+    assert.deepEqual(left.map((r) => r.id), [bIds.triage, bIds.workspaceTriage].sort());
+  });
+
+  test('B\'s hook endpoints are 404 to A and not listed', async () => {
+    const control = randomUUID();
+    await assertHidden('DELETE', { url: `/api/v1/hooks/${bIds.hook}`, name: bIds.hook }, { url: `/api/v1/hooks/${control}`, name: control });
+    const listed = await asA('GET', '/api/v1/hooks');
+    assert.equal(listed.statusCode, 200);
+    assert.deepEqual(listed.json().hooks, []);
+    const rows = await storage.db.selectFrom('hook_endpoints').select('workspace_id').execute();
+    assert.deepEqual(rows.map((r) => r.workspace_id), [b.workspaceId]);
+  });
+
   test('A deploying to an environment named like B\'s gets its own environment; B\'s is untouched', async () => {
     const res = await asA('POST', '/api/v1/deployments', { image: { url: `ghcr.io/acme/web@${digest(2)}` }, environment: { name: 'b-only' } });
     assert.equal(res.statusCode, 201, res.body);
@@ -219,8 +326,11 @@ describeEachEngine('workspace isolation', (engine) => {
     assert.deepEqual(bRunning.map((r) => r.digest), [digest(101), digest(102), digest(103)]);
     const bAudit = await storage.db.selectFrom('audit_log').select(['action', 'token_id']).where('workspace_id', '=', b.workspaceId).execute();
     const bTokenIds = new Set((await storage.db.selectFrom('tokens').select('id').where('workspace_id', '=', b.workspaceId).execute()).map((r) => r.id));
-    // Only B's own four changes, all by B's tokens.
-    assert.deepEqual(bAudit.map((r) => r.action).sort(), ['deployment.record', 'deployment.record', 'deployment.record', 'token.create']);
+    // Only B's own changes, all by B's tokens.
+    assert.deepEqual(bAudit.map((r) => r.action).sort(), [
+      'build.create', 'deployment.record', 'deployment.record', 'deployment.record', 'hook.create', 'push.record', 'scan.record', 'token.create',
+      'triage.record', 'triage.record',
+    ]);
     assert.ok(bAudit.every((r) => r.token_id !== null && bTokenIds.has(r.token_id)));
     // B's token created through the API still works.
     assert.equal((await t.call('GET', '/api/v1/environments/b-only', { token: bTokenClear })).statusCode, 200);

@@ -30,6 +30,10 @@ export function parseHarbor(json: unknown, context: HookContext = {}): ParsedPus
   let data: unknown;
   let baseId: string;
   if (json.specversion !== undefined) {
+    // Harbor speaks CloudEvents 1.0; another version's envelope is not one this parser can read.
+    if (json.specversion !== '1.0') {
+      throw new PayloadError(`a Harbor CloudEvents payload has specversion "1.0", but ${kindOf(json.specversion)}${typeof json.specversion === 'string' ? ` ${JSON.stringify(json.specversion.slice(0, 20))}` : ''}`);
+    }
     if (!type || !('data' in json)) throw new PayloadError('a Harbor CloudEvents payload has "type" and "data"');
     kind = cloudEventTypes.get(type);
     data = json.data;

@@ -5,7 +5,7 @@ import type { Storage } from '../core/db/database.js';
 import { ApiError } from '../core/errors.js';
 import { errorResponses } from '../http/error-schema.js';
 import { assertRepositoryInScope, type Caller } from '../auth/authenticate.js';
-import { PayloadError, type HookContext, type HookParser } from './push-record.js';
+import { maxPayloadDepth, nestsDeeperThan, PayloadError, type HookContext, type HookParser } from './push-record.js';
 import { parseDistribution } from './distribution-parser.js';
 import { parseHarbor } from './harbor-parser.js';
 import { parseDockerHub } from './dockerhub-parser.js';
@@ -94,6 +94,9 @@ export const hookRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
       registryHost: endpoint?.config.registry_host ?? null,
       ...(kind === 'github' ? { eventName: header(request, 'x-github-event'), deliveryId: header(request, 'x-github-delivery') } : {}),
     };
+    if (nestsDeeperThan(request.body, maxPayloadDepth)) {
+      throw new ApiError('TW_BAD_REQUEST', `the body is not a ${kind} notification: it nests more than ${maxPayloadDepth} levels deep`);
+    }
     let parsed;
     try {
       parsed = parsers[kind](request.body, context);

@@ -125,6 +125,24 @@ export function sourceIdOr(value: unknown, identifying: unknown): string {
   return typeof value === 'string' && /^[\x20-\x7e]{1,200}$/.test(value) ? value : contentHash(identifying);
 }
 
+/** How deep a registry's payload may nest; theirs nest under ten levels. */
+export const maxPayloadDepth = 256;
+
+/**
+ * Whether the JSON nests deeper than `max` levels, walked without recursion. contentHash and the ignore notes
+ * stringify parts of the body, and JSON.stringify overflows the stack a few thousand levels down (a 500).
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** A stable identity for bodies that carry none: the same delivery hashes the same. */
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value) ?? '').digest('hex');

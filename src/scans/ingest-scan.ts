@@ -70,7 +70,7 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
     fixed_version: f.fixedVersion,
     fix_state: f.fixState,
     severity: f.severity,
-    cvss: f.cvss,
+    cvss: cvssScore(f.cvss),
     link: f.link,
     description: f.description,
   }));
@@ -129,6 +129,14 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
       bySeverity, summary, events, warnings: input.warnings,
     };
   });
+}
+
+/**
+ * A CVSS base score is 0.0–10.0; anything else a report claims is no score. The column is PostgreSQL `real`, which
+ * cannot hold 1e308 (a 500 that stored nothing).
+ */
+function cvssScore(score: number | null): number | null {
+  return score !== null && Number.isFinite(score) && score >= 0 && score <= 10 ? score : null;
 }
 
 /** The scan's open counts, honouring the triage decisions that hold for every repository holding the digest. */

@@ -9,6 +9,7 @@ import { recordDecisions } from '../triage/record-triage.js';
 import { renderDecision } from '../triage/triage-schemas.js';
 import { triageJustifications } from '../triage/suppression.js';
 import { isVexOnly } from './parsers/cyclonedx-parser.js';
+import { nulPath } from './parsers/json-reading.js';
 import { parseReport } from './parsers/parse-report.js';
 import { ReportError, type ParsedReport } from './parsers/report-types.js';
 import { ingestScan } from './ingest-scan.js';
@@ -69,6 +70,10 @@ function takeReport(request: { body: unknown }): { report: ParsedReport; vex: bo
 }
 
 function readReport(json: unknown): ParsedReport {
+  const nul = nulPath(json);
+  if (nul !== null) {
+    throw new ApiError('TW_VALIDATION', `the report holds the NUL character (\\u0000) at ${nul}, which cannot be stored; remove it`, { field: 'body' });
+  }
   try {
     return parseReport(json);
   } catch (error) {

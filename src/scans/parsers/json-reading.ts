@@ -34,3 +34,38 @@ export function requiredText(v: JsonObject, key: string, where: string, invalid:
   if (value === null) throw invalid(`${where}.${key} must be a non-empty string, but ${kind(v[key])}`);
   return value;
 }
+
+/**
+ * Where the document first holds U+0000 (in a value or a key), as `Results[0].Vulnerabilities[2].Title`, or null.
+ * PostgreSQL cannot store it in text and fails the whole scan. Walked without recursion, parents linked rather than
+ * paths copied, so a document nested 100,000 levels deep costs neither the stack nor quadratic memory.
+ */
+export function nulPath(json: unknown): string | null {
+  interface Step { value: unknown; key: string | number | null; parent: Step | null }
+  const pending: Step[] = [{ value: json, key: null, parent: null }];
+  const hit = (step: Step): string => {
+    const parts: string[] = [];
+    for (let s: Step | null = step; s !== null && s.key !== null; s = s.parent) {
+      parts.push(typeof s.key === 'number' ? `[${s.key}]` : `.${JSON.stringify(s.key).slice(1, -1).slice(0, 60)}`);
+    }
+    return parts.reverse().join('').replace(/^\./, '') || '(the document)';
+  };
+  while (pending.length > 0) {
+    const step = pending.pop()!;
+    const { value } = step;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return hit(step);
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], key: i, parent: step });
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        const at: Step = { value: child, key, parent: step };
+        if (key.includes('\u0000')) return hit(at);
+        pending.push(at);
+      }
+    }
+  }
+  return null;
+}
