@@ -119,11 +119,11 @@ describeEachEngine('GET /api/v1/compare', (engine) => {
 
   test('bad sides are 400 with the rule; unknown environments and images 404; outside a scope 403', async () => {
     const cases: Array<[string, number, RegExp]> = [
-      ['/api/v1/compare?head=env:staging', 400, /querystring.base is required/],
-      [q('env:production', ''), 400, /querystring.head is required/],
-      [q('env:bad name', 'env:staging'), 400, /querystring.base names an environment that is not valid/],
-      [q('env:production', 'ghcr.io/acme/web:latest'), 400, /querystring.head must be pinned by digest/],
-      [q('env:production', 'Not A Reference'), 400, /querystring.head is neither env:<environment> nor a valid image reference/],
+      ['/api/v1/compare?head=env:staging', 400, /query.base is required/],
+      [q('env:production', ''), 400, /query.head is required/],
+      [q('env:bad name', 'env:staging'), 400, /query.base names an environment that is not valid/],
+      [q('env:production', 'ghcr.io/acme/web:latest'), 400, /query.head must be pinned by digest/],
+      [q('env:production', 'Not A Reference'), 400, /query.head is neither env:<environment> nor a valid image reference/],
       [q('env:nowhere', 'env:staging'), 404, /environment nowhere not found/],
       [q('env:production', `ghcr.io/acme/web@${digest('df')}`), 404, /image ghcr.io\/acme\/web@sha256:0+df not found/],
     ];

@@ -33,7 +33,7 @@ export interface Side {
 const environmentPattern = /^[A-Za-z0-9._/-]{1,128}$/;
 
 export function parseSide(value: string | undefined, field: 'base' | 'head'): SideRef {
-  const name = `querystring.${field}`;
+  const name = `query.${field}`;
   if (value === undefined || value === '') {
     throw invalid(name, `${name} is required: an image reference pinned by digest (host/path@sha256:<64 hex>) or env:<environment>`);
   }

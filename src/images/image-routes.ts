@@ -130,10 +130,10 @@ function listOf(value: string, field: string, allowed: readonly string[], norm: 
   for (const word of value.split(',').map((w) => w.trim()).filter((w) => w !== '')) {
     const found = allowed.find((a) => norm(a) === norm(word));
     if (!found) {
-      throw invalid(`querystring.${field}`, `querystring.${field} must be a comma-separated list of ${allowed.join(', ')} (got "${word.slice(0, 40)}")`);
+      throw invalid(`query.${field}`, `query.${field} must be a comma-separated list of ${allowed.join(', ')} (got "${word.slice(0, 40)}")`);
     }
     if (!out.includes(found)) out.push(found);
   }
-  if (out.length === 0) throw invalid(`querystring.${field}`, `querystring.${field} must name at least one of ${allowed.join(', ')}`);
+  if (out.length === 0) throw invalid(`query.${field}`, `query.${field} must name at least one of ${allowed.join(', ')}`);
   return out;
 }

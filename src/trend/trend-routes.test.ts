@@ -129,9 +129,9 @@ describeEachEngine('security-debt trend', (engine) => {
 
   test('bad since or bucket is 400; an unknown environment 404; a scoped token 403', async () => {
     for (const [url, message] of [
-      ['/api/v1/environments/production/trend?since=yesterday', /querystring.since must be an ISO-8601 time/],
-      ['/api/v1/environments/production/trend?since=2026-13-45', /querystring.since/],
-      ['/api/v1/trend?since=1700000000', /querystring.since/],
+      ['/api/v1/environments/production/trend?since=yesterday', /query.since must be an ISO-8601 time/],
+      ['/api/v1/environments/production/trend?since=2026-13-45', /query.since/],
+      ['/api/v1/trend?since=1700000000', /query.since/],
       ['/api/v1/environments/production/trend?bucket=week', /bucket must be one of day, hour, none/],
     ] as const) {
       const res = await t.call('GET', url);

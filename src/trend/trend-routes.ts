@@ -80,7 +80,7 @@ export function parseSince(since: string | undefined, now = Date.now()): string 
   const m = isoTime.exec(since);
   const ms = m ? Date.parse(since.length > 10 && !m[1] ? `${since}Z` : since) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw invalid('querystring.since', `querystring.since must be an ISO-8601 time such as 2026-01-31T00:00:00Z or 2026-01-31 (got "${since.slice(0, 64)}")`);
+    throw invalid('query.since', `query.since must be an ISO-8601 time such as 2026-01-31T00:00:00Z or 2026-01-31 (got "${since.slice(0, 64)}")`);
   }
   return new Date(ms).toISOString();
 }
