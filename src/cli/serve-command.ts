@@ -4,6 +4,7 @@ import { buildApp } from '../http/app.js';
 import { bootstrapDefaultWorkspace } from '../workspaces/bootstrap.js';
 import { ensureSecretKey } from '../core/secret-key.js';
 import { openMigratedStorage, withStorageFlags } from './storage-options.js';
+import { DeliveryWorker } from '../delivery/delivery-worker.js';
 
 export function registerServe(program: Command): void {
   withStorageFlags(program.command('serve'))
@@ -14,13 +15,25 @@ export function registerServe(program: Command): void {
       const { config, storage, applied } = await openMigratedStorage(flags);
       const logger = pino({ level: config.logLevel, base: { service: 'tidewatch' } });
       logger.info({ database: storage.location, migrations: applied }, 'database ready');
-      ensureSecretKey(config);
+      const secretKey = ensureSecretKey(config);
       const { token } = await bootstrapDefaultWorkspace(storage.db, config.bootstrapToken);
       if (token && !config.bootstrapToken) {
         // Printed once, to stdout, as spec README says; it is not logged.
         process.stdout.write(`\nAdmin token for workspace "default" (shown once, keep it safe):\n\n  ${token}\n\n`);
       }
-      const app = await buildApp({ storage, config, logger });
+      const app = await buildApp({ storage, config, logger, secretKey });
+      // One delivery worker per process; with PostgreSQL several processes share the work (notifications.md "Scale").
+      const worker = new DeliveryWorker({
+        storage,
+        publicUrl: config.publicUrl,
+        schedule: config.deliverySchedule,
+        timeoutMs: config.deliveryTimeoutMs,
+        allow: config.outboundAllow,
+        secretKey,
+        smtpUrl: config.smtpUrl,
+        smtpFrom: config.smtpFrom,
+        logger,
+      }).start();
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -30,9 +43,10 @@ export function registerServe(program: Command): void {
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        // app.close stops accepting and waits for in-flight requests; then the database is closed.
-        await app.close();
+        logger.info({ signal }, 'shutting down: finishing in-flight requests and delivery attempts');
+        // app.close stops accepting and waits for in-flight requests; the worker stops claiming, gives back what it
+        // has not started and records the attempts in flight; then the database is closed.
+        await Promise.all([app.close(), worker.stop()]);
         await storage.close();
         logger.info('stopped');
         process.exit(0);

@@ -26,19 +26,42 @@ import { hookRoutes } from '../registry/hook-routes.js';
 import { hookEndpointRoutes } from '../registry/hook-endpoint-routes.js';
 import { pushRoutes } from '../registry/push-routes.js';
 import { repositoryTagsRoute } from '../registry/repository-tags-route.js';
+import { notificationSubroutes } from '../notifications/notification-routes.js';
+import { withDeliveryWakeup } from '../delivery/delivery-wakeup.js';
+import type { Resolver } from '../delivery/outbound-guard.js';
+import { ensureSecretKey } from '../core/secret-key.js';
 
 export interface AppDeps {
   storage: Storage;
-  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerSecond' | 'publicUrl'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitPerSecond' | 'publicUrl'>
+    & Partial<Pick<Config, 'outboundAllow' | 'secretKey' | 'dataDir'>>;
+  /**
+   * The master key for secrets at rest (`serve` passes ensureSecretKey(config)). Without it, the key is read or
+   * generated from config.secretKey / config.dataDir when a notification first needs one.
+   */
+  secretKey?: Buffer;
+  /** Tests: resolve host names for the outbound guard without DNS. */
+  resolve?: Resolver;
   logger?: Logger | false;
   metrics?: Metrics;
 }
 
 /** The one place that wires every feature into the HTTP server. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { storage, config } = deps;
+  const { config } = deps;
+  // Transactions that write deliveries wake this process's delivery worker when they commit (delivery-wakeup.ts).
+  const storage = withDeliveryWakeup(deps.storage);
   const metrics = deps.metrics ?? createMetrics();
-  const repositorySubroutes = [repositoryDeploymentsRoute(storage.db), repositoryTagsRoute(storage.db)];
+  const repositorySubroutes = [
+    repositoryDeploymentsRoute(storage.db),
+    repositoryTagsRoute(storage.db),
+    ...notificationSubroutes({
+      storage,
+      allow: config.outboundAllow ?? [],
+      secretKey: secretKeyOf(deps),
+      ...(deps.resolve ? { resolve: deps.resolve } : {}),
+    }),
+  ];
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.bodyLimitBytes,
@@ -95,4 +118,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, { prefix: '/api/v1' });
 
   return app;
+}
+
+function secretKeyOf(deps: AppDeps): () => Buffer {
+  let key = deps.secretKey;
+  return () => {
+    if (key) return key;
+    const { secretKey = null, dataDir } = deps.config;
+    if (secretKey === null && dataDir === undefined) {
+      throw new Error('no master key for secrets at rest: pass AppDeps.secretKey, config.secretKey or config.dataDir');
+    }
+    key = ensureSecretKey({ secretKey, dataDir: dataDir ?? '.' });
+    return key;
+  };
 }

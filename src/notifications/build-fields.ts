@@ -3,7 +3,7 @@
  * 11.1.2–11.1.6). Read from the event data the builds area writes: the fields of `POST /api/v1/builds` and of its
  * phase reports (ingest.md "Builds") plus `build_id`.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { bool, isObject, objectAt, setKnown, str, strings, type JsonObject } from './json-values.js';
 
 export type BuildEventKind = Extract<EventKind, `build_${string}`>;

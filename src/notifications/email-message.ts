@@ -2,7 +2,7 @@
  * The e-mail method's message (notifications.md: subject = one-line summary, HTML + plain-text body). The HTML is one
  * self-contained table with inline styles, since mail clients drop <style> and never load remote CSS.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { levelOf, summaryOf } from './event-summary.js';
 import type { JsonObject } from './json-values.js';
 import { detailsOf, linksOf } from './message-details.js';

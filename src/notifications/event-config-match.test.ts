@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { matchesEventConfig, validateEventConfig, type MatchContext } from './event-config.js';
 
 /* Whether an event fires a notification, through the normalised config as it would be stored. */

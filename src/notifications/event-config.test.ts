@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { globMatches, validateEventConfig } from './event-config.js';
 import { refMatches, refRegexProblem } from './ref-regex.js';
 

@@ -20,7 +20,7 @@
  * - vulnerability_found's normalised config always carries `skip_inherited`, so reading a notification back shows
  *   the default in force.
  */
-import { eventKinds, type EventKind } from '../events/event-queries.js';
+import { eventKinds, type EventKind } from '../events/event-kinds.js';
 import { severities, type Severity } from '../scans/parsers/report-types.js';
 import { bool, int, objectAt, str, strings, type JsonObject } from './json-values.js';
 import { environmentsOk, levelOk, patternListOk, type KeyCheck } from './event-config-checks.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventKinds, type EventKind } from '../events/event-queries.js';
+import { eventKinds, type EventKind } from '../events/event-kinds.js';
 import { buildEventData } from '../builds/build-events.js';
 import type { BuildRow } from '../builds/build-queries.js';
 import { repoPushData } from '../registry/record-pushes.js';

@@ -6,7 +6,7 @@
  * hand-written sample dicts, not what Quay sends.) Optional fields are omitted when unknown, as Quay does. Only the
  * listed fields are sent: internal ones in the stored data (scan_id, level, inherited, source…) never leak.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { severities } from '../scans/parsers/report-types.js';
 import { buildFields, isBuildEvent } from './build-fields.js';
 import { bool, int, isObject, objectAt, setKnown, str, strings, type JsonObject } from './json-values.js';
@@ -87,8 +87,8 @@ function vulnerabilityFields(data: JsonObject): Record<string, unknown> {
 
 /**
  * Tidewatch's own event (no Quay sample): recorded by deployments/record-deployment.ts. `vulnerabilities` (open,
- * unsuppressed counts by severity) is not in what that writes today; it is sent when the data carries it, so the
- * delivery side can merge the image's current counts into the data before rendering.
+ * unsuppressed counts by severity) is merged into the data by events/event-queries.ts recordEvent from the image's
+ * current scan at the time of the deployment; an image nobody scanned has none, and the field is left out.
  */
 function deploymentFields(data: JsonObject, dockerUrl: string): Record<string, unknown> {
   const out: Record<string, unknown> = {

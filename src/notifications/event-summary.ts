@@ -3,7 +3,7 @@
  * "Methods": summary text, a colour by level). They read the payload, not the stored data, so what a message says is
  * what a webhook receiver of the same event gets.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { int, isObject, objectAt, str, strings, type JsonObject } from './json-values.js';
 
 /** Quay's notification levels (its Slack colours are keyed by them). */

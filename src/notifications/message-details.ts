@@ -2,7 +2,7 @@
  * What a chat message or e-mail shows beyond the summary line: facts (name → value) and links. Shared by every
  * message format so Slack, Teams and e-mail say the same thing. Values are plain text; each format escapes them.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { isObject, objectAt, str, strings, type JsonObject } from './json-values.js';
 import { openCounts, shortDigest } from './event-summary.js';
 import { environmentPage, imagePage, publicUrlOf } from './quay-repository.js';

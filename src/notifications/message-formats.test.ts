@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventKinds } from '../events/event-queries.js';
+import { eventKinds } from '../events/event-kinds.js';
 import { levelOf, renderPayload, samplePayload, summaryOf } from './event-payloads.js';
 import { emailMessage, levelColours, slackMessage, teamsMessageCard } from './message-formats.js';
 

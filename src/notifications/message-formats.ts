@@ -4,7 +4,7 @@
  * e-mail with a one-line subject and plain-text and HTML bodies. Every value in a payload may come from a registry, a
  * CI system or a scanner, so each format escapes for its own markup.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { levelOf, summaryOf, type MessageLevel } from './event-summary.js';
 import type { JsonObject } from './json-values.js';
 import { detailsOf, linksOf } from './message-details.js';

@@ -3,7 +3,7 @@
  * syntactic; the outbound guard (delivery/outbound-guard.ts, security.md) judges the address at create time and
  * at every send.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import { TemplateError, validateTemplate } from '../delivery/webhook-template.js';
 import { samplePayload } from './event-payloads.js';
 

@@ -3,7 +3,7 @@
  * as the areas that record each event store it, with every optional field filled, so a receiver under test sees the
  * widest payload it will ever get.
  */
-import type { EventKind } from '../events/event-queries.js';
+import type { EventKind } from '../events/event-kinds.js';
 import type { JsonObject } from './json-values.js';
 
 const repository = 'registry.example.com/acme/web';

@@ -4,6 +4,10 @@ import { bootstrapDefaultWorkspace } from '../../src/workspaces/bootstrap.js';
 import { createToken, type Role } from '../../src/auth/token-service.js';
 import { ensureWorkspace } from '../../src/workspaces/workspace-queries.js';
 import type { Storage } from '../../src/core/db/database.js';
+import { parseAllowList } from '../../src/delivery/address-ranges.js';
+
+/** A fixed master key for secrets at rest in tests (32 bytes). */
+export const testSecretKey = Buffer.alloc(32, 7);
 
 export interface TestApp {
   app: FastifyInstance;
@@ -25,12 +29,24 @@ export async function tokensFor(storage: Storage, workspace = 'default', glob: s
   return { workspaceId: ws.id, tokens };
 }
 
-export async function startTestApp(storage: Storage, options: { rateLimitPerSecond?: number } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  rateLimitPerSecond?: number;
+  /** TIDEWATCH_OUTBOUND_ALLOW for the notification URL checks; default 127.0.0.1/32 for loopback receivers. */
+  outboundAllow?: string;
+}
+
+export async function startTestApp(storage: Storage, options: TestAppOptions = {}): Promise<TestApp> {
   await bootstrapDefaultWorkspace(storage.db, null);
   const { workspaceId, tokens } = await tokensFor(storage);
   const app = await buildApp({
     storage,
-    config: { bodyLimitBytes: 1024 * 1024, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, publicUrl: 'http://tidewatch.test' },
+    config: {
+      bodyLimitBytes: 1024 * 1024,
+      rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+      publicUrl: 'http://tidewatch.test',
+      outboundAllow: parseAllowList(options.outboundAllow ?? '127.0.0.1/32'),
+    },
+    secretKey: testSecretKey,
   });
   await app.ready();
   return {

@@ -224,6 +224,11 @@ export interface NotificationTable {
   enabled: number;
   number_of_failures: number;
   created_at: string;
+  /**
+   * Set by DELETE: the row stays (disabled) so deliveries written by a concurrent fan-out still have their
+   * notification, and the delivery log keeps its rows; the API treats it as gone.
+   */
+  deleted_at: string | null;
 }
 
 export interface DeliveryTable {

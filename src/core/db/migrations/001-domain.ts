@@ -229,6 +229,7 @@ export async function up(db: Kysely<unknown>, engine: EngineCapabilities): Promi
     .addColumn('enabled', int, (c) => c.notNull().defaultTo(1))
     .addColumn('number_of_failures', int, (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', text, (c) => c.notNull())
+    .addColumn('deleted_at', text)
     .execute();
   await s.createIndex('notifications_repository_event').on('notifications').columns(['repository_id', 'event']).execute();
 
