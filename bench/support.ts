@@ -90,30 +90,41 @@ export interface BenchDatabase {
   /** What a child process needs to open the same database (read by src/core/config.ts). */
   env: Record<string, string>;
   open(): Storage;
+  /** Removes the database now (a bench making one per run frees its disk early); cleanup does it otherwise. Idempotent. */
+  drop(): Promise<void>;
 }
 
 /** A fresh, empty database: a temp dir for SQLite, a new schema for PostgreSQL; removed at cleanup. */
 export async function benchDatabase(engine: Engine): Promise<BenchDatabase> {
   if (engine === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidewatch-bench-'));
-    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const drop = once(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    onCleanup(drop);
     return {
       engine,
       location: `sqlite:${dir}/tidewatch.db`,
       env: { TIDEWATCH_DATA_DIR: dir },
       open: () => openStorage({ databaseUrl: null, dataDir: dir }),
+      drop,
     };
   }
   const url = process.env.TIDEWATCH_BENCH_DATABASE_URL ?? defaultPostgresUrl;
   const schema = `tw_bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(url, `create schema ${schema}`);
-  onCleanup(() => adminQuery(url, `drop schema if exists ${schema} cascade`));
+  const drop = once(() => adminQuery(url, `drop schema if exists ${schema} cascade`));
+  onCleanup(drop);
   return {
     engine,
     location: `${url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@')} (schema ${schema})`,
     env: { TIDEWATCH_DATABASE_URL: url, TIDEWATCH_DATABASE_SCHEMA: schema },
     open: () => openStorage({ databaseUrl: url, dataDir: os.tmpdir(), schema }),
+    drop,
   };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
@@ -195,8 +206,8 @@ export interface LoadOptions {
   seconds: number;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  /** Called once per request: its path and (for POST) its body. */
-  next(): { path: string; body?: string };
+  /** Called once per request: its path and (for POST) its body (a Buffer is sent as it is, without re-encoding). */
+  next(): { path: string; body?: string | Buffer };
 }
 
 export interface LoadResult {
@@ -294,9 +305,13 @@ export function goalLine(engine: Engine, goal: string, met: boolean, detail = ''
 
 const loadBefore = os.loadavg()[0]!;
 
-/** Engine, Node, CPUs, load: printed above every table so figures are never pasted without their context. */
+/**
+ * Engine, Node, CPUs, load: printed above every table so figures are never pasted without their context. The load at
+ * the end includes the bench's own (about 2 while it saturates a server); much more means something else competed
+ * for the two cores during the run.
+ */
 export function machineLine(db: BenchDatabase): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   return `engine ${db.engine} (${db.location}), Node ${process.version}, ${os.cpus().length} × ${cpu}, `
-    + `1-min load average ${loadBefore.toFixed(2)} before the run`;
+    + `1-min load average ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0]!.toFixed(2)} at its end`;
 }

@@ -1,0 +1,187 @@
+/*
+ * npm run bench:scan -- [--engine sqlite|postgres] [--duration 10] [--profile]
+ *
+ * POST /api/v1/scans under load with two real reports from the shared fixtures (TIDEWATCH_FIXTURES_DIR, else
+ * <repo>/../shared/fixtures): Grype's nginx:1.14.1 (456 findings) and Trivy's juice-shop:v10.2.0 (236 findings). Every
+ * request names a fresh digest (?image=registry.example.com/bench/app@sha256:<random>), so every 201 is a new scan
+ * with all of the report's findings. For each report: autocannon from this process with 4 and with 16 connections
+ * sending the JSON as it is, then one run with 4 connections sending the gzip file with Content-Encoding: gzip — each
+ * run against its own Tidewatch child on a fresh database, whose stored scans and findings are then counted against
+ * the 201 answers.
+ *
+ * The yardstick, measured in this process before any server starts: how many times per second one core runs
+ * JSON.parse over the report's JSON text (the parse-only rate). Goal on SQLite: ingest reports/s ≥ 0.25 × that.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { fixturesDir } from '../test/support/fixtures.js';
+import { parseReport } from '../src/scans/parsers/parse-report.js';
+import {
+  benchArgs, benchDatabase, type BenchDatabase, fmt, goalLine, load, machineLine, main, markdownTable, percentile,
+  profileArgs, startChild, type Engine, type LoadResult,
+} from './support.js';
+
+const REPORTS = [
+  { label: 'Grype nginx:1.14.1', file: 'grype/kubevuln_nginx-1.14.1.json.gz' },
+  { label: 'Trivy juice-shop:v10.2.0', file: 'trivy/securecodebox_juice-shop-v10.2.0.json.gz' },
+] as const;
+const CONNECTIONS = [4, 16] as const;
+const GZIP_CONNECTIONS = 4;
+const REPOSITORY = 'registry.example.com/bench/app';
+const PARSE_SECONDS = 3;
+const GOAL = 0.25;
+
+interface Report {
+  label: string;
+  file: string;
+  /** The file as stored (gzip). */
+  gzip: Buffer;
+  /** Its JSON, as bytes to send and as text to parse. */
+  json: Buffer;
+  text: string;
+  findings: number;
+  format: string;
+}
+
+function readReport(spec: (typeof REPORTS)[number]): Report {
+  const file = path.join(fixturesDir, spec.file);
+  if (!fs.existsSync(file)) throw new Error(`${file} not found: set TIDEWATCH_FIXTURES_DIR to the shared fixtures folder`);
+  const gzip = fs.readFileSync(file);
+  const json = gunzipSync(gzip);
+  const text = json.toString('utf8');
+  const parsed = parseReport(JSON.parse(text));
+  return { ...spec, gzip, json, text, findings: parsed.findings.length, format: parsed.format };
+}
+
+/** How many times per second `fn` runs on this core, after a short warm-up. */
+function rate(fn: () => unknown, seconds: number): number {
+  for (let i = 0; i < 20; i++) fn();
+  let n = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    fn();
+    n++;
+    elapsed = performance.now() - t0;
+  } while (elapsed < seconds * 1000);
+  return (n * 1000) / elapsed;
+}
+
+interface Run {
+  report: Report;
+  body: 'JSON' | 'gzip';
+  connections: number;
+  result: LoadResult;
+  created: number;
+  scansStored: number;
+  currentStored: number;
+  findingsStored: number;
+  db: BenchDatabase;
+}
+
+async function runOnce(
+  engine: Engine, report: Report, body: Run['body'], connections: number, seconds: number, nodeArgs: string[],
+): Promise<Run> {
+  const db = await benchDatabase(engine);
+  const server = await startChild('serve-for-bench.ts', { ...db.env, TIDEWATCH_BENCH_ROLE: 'write' }, nodeArgs);
+  const bytes = body === 'gzip' ? report.gzip : report.json;
+  const result = await load({
+    url: server.url,
+    connections,
+    seconds,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${server.token}`,
+      ...(body === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
+    },
+    next: () => ({ path: `/api/v1/scans?image=${REPOSITORY}@sha256:${randomBytes(32).toString('hex')}`, body: bytes }),
+  });
+  await server.stop(); // every transaction has committed once the process is gone
+
+  const storage = db.open();
+  const n = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await q.executeTakeFirstOrThrow()).n);
+  const scansStored = await n(storage.db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')));
+  const currentStored = await n(storage.db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')).where('is_current', '=', 1));
+  const findingsStored = await n(storage.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')));
+  await storage.close();
+  await db.drop();
+  return { report, body, connections, result, created: result.byStatus.get(201) ?? 0, scansStored, currentStored, findingsStored, db };
+}
+
+main(async () => {
+  const args = benchArgs(10);
+  const reports = REPORTS.map(readReport);
+
+  // The yardstick first, while nothing else runs in this process.
+  const parseRate = new Map<Report, { parse: number; gunzipParse: number }>();
+  for (const r of reports) {
+    parseRate.set(r, {
+      parse: rate(() => JSON.parse(r.text), PARSE_SECONDS),
+      gunzipParse: rate(() => JSON.parse(gunzipSync(r.gzip).toString('utf8')), PARSE_SECONDS),
+    });
+  }
+
+  const nodeArgs = profileArgs(args.profile);
+  const runs: Run[] = [];
+  for (const r of reports) {
+    for (const c of CONNECTIONS) runs.push(await runOnce(args.engine, r, 'JSON', c, args.duration, nodeArgs));
+    runs.push(await runOnce(args.engine, r, 'gzip', GZIP_CONNECTIONS, args.duration, nodeArgs));
+  }
+
+  const reportsPerSec = (run: Run) => run.created / run.result.seconds;
+  const ratio = (run: Run) => reportsPerSec(run) / parseRate.get(run.report)!.parse;
+
+  console.log(`\n### POST /api/v1/scans: real reports, a fresh digest per request, ${args.duration} s per run\n`);
+  console.log(machineLine(runs[0]!.db));
+  console.log('');
+  console.log(`Parse-only yardstick (this process, one core, ${PARSE_SECONDS} s each):\n`);
+  console.log(markdownTable(
+    ['report', 'findings', 'JSON KiB', 'gzip KiB', 'JSON.parse/s', 'findings/s', 'gunzip + JSON.parse/s'],
+    reports.map((r) => {
+      const p = parseRate.get(r)!;
+      return [r.label, String(r.findings), fmt(r.json.length / 1024, 0), fmt(r.gzip.length / 1024, 0), fmt(p.parse, 1),
+        fmt(p.parse * r.findings, 0), fmt(p.gunzipParse, 1)];
+    }),
+  ));
+  console.log('');
+  console.log(`Ingest over HTTP (Tidewatch ${args.engine}, a fresh database per run; ratio = ingest reports/s ÷ JSON.parse/s):\n`);
+  console.log(markdownTable(
+    ['report', 'body', 'connections', 'reports/s', 'findings/s', 'p50 ms', 'p99 ms', '201', 'other', 'errors', 'ratio'],
+    runs.map((run) => [
+      run.report.label, run.body, String(run.connections), fmt(reportsPerSec(run), 1),
+      fmt(reportsPerSec(run) * run.report.findings, 0), fmt(percentile(run.result.latencies, 50), 1),
+      fmt(percentile(run.result.latencies, 99), 1), String(run.created), String(run.result.responses - run.created),
+      String(run.result.errors), fmt(ratio(run), 3),
+    ]),
+  ));
+
+  console.log('');
+  let ok = true;
+  for (const run of runs) {
+    const expected = run.created * run.report.findings;
+    const good = run.scansStored === run.created && run.currentStored === run.created && run.findingsStored === expected;
+    ok &&= good;
+    const others = [...run.result.byStatus].filter(([s]) => s !== 201).map(([s, c]) => `${c} × ${s}`);
+    console.log(`${run.report.label}, ${run.body}, ${run.connections} connections: stored scans = ${run.scansStored} `
+      + `(current ${run.currentStored}), 201 answers = ${run.created}; stored findings = ${run.findingsStored}, `
+      + `201 × ${run.report.findings} = ${expected}: ${good ? 'OK' : 'MISMATCH'}`
+      + (others.length > 0 ? `; other answers ${others.join(', ')}, e.g. ${run.result.failures.join(' / ')}` : ''));
+  }
+
+  const best = reports.map((r) => {
+    const candidates = runs.filter((run) => run.report === r && run.body === 'JSON');
+    return candidates.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+  });
+  const met = best.every((run) => ratio(run) >= GOAL);
+  console.log(goalLine(args.engine, `ingest reports/s >= ${GOAL} × JSON.parse/s of the same report (JSON body, best of `
+    + `${CONNECTIONS.join(' and ')} connections), for each report`, met,
+  ` (${best.map((run) => `${run.report.format} ${fmt(ratio(run), 3)}`).join(', ')})`));
+  console.log(`scan ${args.engine}: ${best.map((run) => `${run.report.format} (${run.report.findings} findings) `
+    + `${fmt(reportsPerSec(run), 1)} reports/s = ${fmt(reportsPerSec(run) * run.report.findings, 0)} findings/s at `
+    + `${run.connections} connections, ${fmt(ratio(run), 3)} of JSON.parse ${fmt(parseRate.get(run.report)!.parse, 0)}/s`)
+    .join('; ')}`);
+  return ok ? 0 : 1;
+});
