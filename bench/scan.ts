@@ -20,7 +20,7 @@ import { fixturesDir } from '../test/support/fixtures.js';
 import { parseReport } from '../src/scans/parsers/parse-report.js';
 import {
   benchArgs, benchDatabase, type BenchDatabase, fmt, goalLine, load, machineLine, main, markdownTable, percentile,
-  profileArgs, startChild, type Engine, type LoadResult,
+  profileArgs, startChild, cpuSeconds, type Engine, type LoadResult,
 } from './support.js';
 
 const REPORTS = [
@@ -75,6 +75,8 @@ interface Run {
   connections: number;
   result: LoadResult;
   created: number;
+  /** CPU seconds the server process used during the run, if known. */
+  serverCpu: number | null;
   scansStored: number;
   currentStored: number;
   findingsStored: number;
@@ -87,6 +89,7 @@ async function runOnce(
   const db = await benchDatabase(engine);
   const server = await startChild('serve-for-bench.ts', { ...db.env, TIDEWATCH_BENCH_ROLE: 'write' }, nodeArgs);
   const bytes = body === 'gzip' ? report.gzip : report.json;
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await load({
     url: server.url,
     connections,
@@ -99,6 +102,8 @@ async function runOnce(
     },
     next: () => ({ path: `/api/v1/scans?image=${REPOSITORY}@sha256:${randomBytes(32).toString('hex')}`, body: bytes }),
   });
+  const cpuAfter = cpuSeconds(server.pid);
+  const serverCpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   await server.stop(); // every transaction has committed once the process is gone
 
   const storage = db.open();
@@ -108,7 +113,10 @@ async function runOnce(
   const findingsStored = await n(storage.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')));
   await storage.close();
   await db.drop();
-  return { report, body, connections, result, created: result.byStatus.get(201) ?? 0, scansStored, currentStored, findingsStored, db };
+  return {
+    report, body, connections, result, created: result.byStatus.get(201) ?? 0, serverCpu, scansStored, currentStored,
+    findingsStored, db,
+  };
 }
 
 main(async () => {
@@ -147,14 +155,18 @@ main(async () => {
     }),
   ));
   console.log('');
-  console.log(`Ingest over HTTP (Tidewatch ${args.engine}, a fresh database per run; ratio = ingest reports/s ÷ JSON.parse/s):\n`);
+  console.log(`Ingest over HTTP (Tidewatch ${args.engine}, a fresh database per run; ratio = ingest reports/s ÷ JSON.parse/s; `
+    + `server CPU = CPU time of the server process, all threads, over the run's wall time — 100 % is one core):\n`);
   console.log(markdownTable(
-    ['report', 'body', 'connections', 'reports/s', 'findings/s', 'p50 ms', 'p99 ms', '201', 'other', 'errors', 'ratio'],
+    ['report', 'body', 'connections', 'reports/s', 'findings/s', 'p50 ms', 'p99 ms', '201', 'other', 'errors', 'ratio',
+      'server CPU', 'CPU ms/report'],
     runs.map((run) => [
       run.report.label, run.body, String(run.connections), fmt(reportsPerSec(run), 1),
       fmt(reportsPerSec(run) * run.report.findings, 0), fmt(percentile(run.result.latencies, 50), 1),
       fmt(percentile(run.result.latencies, 99), 1), String(run.created), String(run.result.responses - run.created),
       String(run.result.errors), fmt(ratio(run), 3),
+      run.serverCpu === null ? '–' : `${fmt((100 * run.serverCpu) / run.result.seconds, 0)} %`,
+      run.serverCpu === null ? '–' : fmt((1000 * run.serverCpu) / run.created, 2),
     ]),
   ));
 
@@ -181,7 +193,9 @@ main(async () => {
   ` (${best.map((run) => `${run.report.format} ${fmt(ratio(run), 3)}`).join(', ')})`));
   console.log(`scan ${args.engine}: ${best.map((run) => `${run.report.format} (${run.report.findings} findings) `
     + `${fmt(reportsPerSec(run), 1)} reports/s = ${fmt(reportsPerSec(run) * run.report.findings, 0)} findings/s at `
-    + `${run.connections} connections, ${fmt(ratio(run), 3)} of JSON.parse ${fmt(parseRate.get(run.report)!.parse, 0)}/s`)
+    + `${run.connections} connections, ${fmt(ratio(run), 3)} of JSON.parse ${fmt(parseRate.get(run.report)!.parse, 0)}/s`
+    + (run.serverCpu === null ? '' : ` (server CPU ${fmt((1000 * run.serverCpu) / run.created, 2)} ms/report, `
+      + `JSON.parse ${fmt(1000 / parseRate.get(run.report)!.parse, 2)} ms)`))
     .join('; ')}`);
   return ok ? 0 : 1;
 });

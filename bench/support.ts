@@ -189,6 +189,20 @@ export async function startChild(
   return { url: `http://127.0.0.1:${port}`, token: token ?? '', pid: child.pid!, stop };
 }
 
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux; USER_HZ is 100 there); null
+ * elsewhere. The difference over a run says what the server spent, whatever else competed for the cores meanwhile.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: fields 14 and 15 of the whole line
+  } catch {
+    return null;
+  }
+}
+
 /** `--cpu-prof` arguments for a server child, into a temp dir that is kept (its path is printed). */
 export function profileArgs(enabled: boolean): string[] {
   if (!enabled) return [];
