@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { describeEachEngine, openTestStorage, type TestStorage } from '../../test/support/engines.js';
 import { digest, startTestApp, type TestApp } from '../../test/support/app.js';
 import { runCli } from '../../test/support/server-process.js';
@@ -13,8 +12,7 @@ describeEachEngine('tidewatch CLI', (engine) => {
   before(async () => {
     storage = await openTestStorage(engine);
     t = await startTestApp(storage);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    url = await t.listen();
   });
   after(async () => { await t.close(); await storage.dispose(); });
 

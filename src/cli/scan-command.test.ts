@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { describeEachEngine, openTestStorage, type TestStorage } from '../../test/support/engines.js';
 import { digest, startTestApp, type TestApp } from '../../test/support/app.js';
 import { runCli } from '../../test/support/server-process.js';
@@ -26,8 +25,7 @@ describeEachEngine('tidewatch scan upload', (engine) => {
   before(async () => {
     storage = await openTestStorage(engine);
     t = await startTestApp(storage);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    url = await t.listen();
     dir = mkdtempSync(path.join(os.tmpdir(), 'tidewatch-scan-cli-'));
   });
   after(async () => { await t?.close(); await storage?.dispose(); if (dir) rmSync(dir, { recursive: true, force: true }); });

@@ -14,6 +14,8 @@ export interface TestApp {
   workspaceId: string;
   tokens: Record<Role, string>;
   call(method: string, url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** Listens on a free port of 127.0.0.1 (for the CLI and other real clients) and returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,10 @@ export async function startTestApp(storage: Storage, options: TestAppOptions = {
       const payload = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
       if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
       return app.inject({ method: method as any, url, headers, ...(payload !== undefined ? { payload } : {}) });
+    },
+    listen: async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(app.server.address() as import('node:net').AddressInfo).port}`;
     },
     close: () => app.close(),
   };
