@@ -103,6 +103,9 @@ function generatedTrivy(n: number, pad = 0): string {
 const nested = (levels: number, inner = '1') => `${'{"a":'.repeat(levels)}${inner}${'}'.repeat(levels)}`;
 
 // --- scan reports -------------------------------------------------------------------------------------------------
+const poisoned = {
+  status: 400, code: 'TW_MALFORMED_JSON' as const, message: /^the body is not valid JSON, or holds a "__proto__" or "constructor\.prototype" key, which is refused$/,
+};
 const scan = (name: string, body: unknown, expect: Pick<Row, 'status' | 'code' | 'message' | 'field'>, extra: Partial<Row> = {}): Row =>
   ({ name, method: 'POST', url: pinned, body, ...expect, ...extra });
 const report = (message: RegExp) => ({ status: 400, code: 'TW_VALIDATION' as const, field: 'body', message });
@@ -163,9 +166,11 @@ const scanRows: Row[] = [
   scan('100,000 levels of nested objects', nested(100_000), unrecognised),
   scan('100,000 levels of nested arrays', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, unrecognised),
   scan('100,000 unclosed levels', '{"a":'.repeat(100_000), malformed),
-  scan('__proto__ in a report', `{"SchemaVersion":2,"Results":[],"__proto__":{"polluted":true}}`, {
-    status: 400, code: 'TW_MALFORMED_JSON', message: /^the body is not valid JSON, or holds a "__proto__" or "constructor\.prototype" key, which is refused$/,
-  }),
+  scan('__proto__ in a report', `{"SchemaVersion":2,"Results":[],"__proto__":{"polluted":true}}`, poisoned),
+  scan('__proto__ key with a space before the colon', `{"SchemaVersion":2,"Results":[],"__proto__" \n :{"polluted":true}}`, poisoned),
+  scan('__proto__ key spelled with escapes', `{"SchemaVersion":2,"Results":[],"\\u005f_proto__":{"polluted":true}}`, poisoned),
+  scan('__proto__ key with an uppercase escape', `{"SchemaVersion":2,"Results":[],"__pr\\u006Fto__":{"polluted":true}}`, poisoned),
+  scan('constructor.prototype in a result', `{"SchemaVersion":2,"Results":[{"Target":"x","constructor":{"prototype":{"polluted":true}}}]}`, poisoned),
   // Content types and encodings.
   scan('text/plain', JSON.stringify(trivy({})), { status: 415, code: 'TW_UNSUPPORTED_MEDIA_TYPE', message: /^the body must be JSON: send Content-Type: application\/json$/ }, { headers: { 'content-type': 'text/plain' } }),
   scan('application/xml', '<report/>', { status: 415, code: 'TW_UNSUPPORTED_MEDIA_TYPE', message: /^the body must be JSON/ }, { headers: { 'content-type': 'application/xml' } }),

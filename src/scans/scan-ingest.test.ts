@@ -114,6 +114,17 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     assert.ok(audit.some((r) => r.target === `ghcr.io/acme/web@${D}`));
   });
 
+  test('descriptions that quote "__proto__" or "constructor" keys are values: the report is stored as sent', async () => {
+    const D = digest('e0');
+    const report = trivyReport([{ id: 'CVE-2020-7598', pkg: 'minimist', severity: 'MEDIUM' }]);
+    const text = 'sends {"__proto__": {"x": 1}} or {"constructor" : {"prototype": {}}} and pollutes Object.prototype';
+    ((report.Results as Array<{ Vulnerabilities: Array<Record<string, unknown>> }>)[0]!.Vulnerabilities[0]!).Description = text;
+    const res = await upload(report, image('ghcr.io/acme/proto', D));
+    assert.equal(res.statusCode, 201, res.body);
+    const row = await storage.db.selectFrom('findings').select('description').where('digest', '=', D).executeTakeFirstOrThrow();
+    assert.equal(row.description, text);
+  });
+
   test('a second scan of the digest: new and resolved against the previous one; events only for the new', async () => {
     const D = digest('e1');
     const previous = await storage.db.selectFrom('scans').select('id').where('digest', '=', D).where('is_current', '=', 1).executeTakeFirstOrThrow();

@@ -13,7 +13,7 @@ import { nulPath } from './parsers/json-reading.js';
 import { parseReport } from './parsers/parse-report.js';
 import { ReportError, type ParsedReport } from './parsers/report-types.js';
 import { ingestScan } from './ingest-scan.js';
-import { REPORT_LIMIT_BYTES, registerReportBodyParser } from './report-body-parser.js';
+import { REPORT_LIMIT_BYTES, knownNulFree, registerReportBodyParser } from './report-body-parser.js';
 import { chooseScanImage } from './scan-image.js';
 import { scanAnswer, scanQuery, vexAnswer } from './scan-schemas.js';
 
@@ -70,7 +70,7 @@ function takeReport(request: { body: unknown }): { report: ParsedReport; vex: bo
 }
 
 function readReport(json: unknown): ParsedReport {
-  const nul = nulPath(json);
+  const nul = knownNulFree(json) ? null : nulPath(json);
   if (nul !== null) {
     throw new ApiError('TW_VALIDATION', `the report holds the NUL character (\\u0000) at ${nul}, which cannot be stored; remove it`, { field: 'body' });
   }

@@ -57,6 +57,9 @@ function openSqlite(file: string): Storage {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (the default is 2 MiB): the findings index is written at random places, and each page it
+  // misses is a read before the write. Measured: commit time per Grype scan 4.5 -> 2.9 ms at 600 scans.
+  sqlite.pragma('cache_size = -65536');
   // Checkpoints run in a worker thread (see sqlite-checkpointer.ts), not inside our commits.
   const checkpointer = file === ':memory:' ? null : (sqlite.pragma('wal_autocheckpoint = 0'), startCheckpointer(file));
   // A log that was started over keeps its size on disk; this bounds what it keeps.
