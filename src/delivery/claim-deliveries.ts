@@ -6,6 +6,7 @@
  */
 import type { Db } from '../core/db/database.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
+import { withEventDescriptions } from './event-descriptions.js';
 
 export interface Claim {
   id: string;
@@ -110,7 +111,7 @@ export interface DeliveryWork {
 /** What sending the claimed deliveries needs: the notification's method and config, the event's kind and data. */
 export async function loadDeliveryWork(db: Db, ids: readonly string[]): Promise<DeliveryWork[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('deliveries as d')
+  const rows = await db.selectFrom('deliveries as d')
     .innerJoin('notifications as n', 'n.id', 'd.notification_id')
     .innerJoin('events as e', 'e.id', 'd.event_id')
     .select([
@@ -118,4 +119,5 @@ export async function loadDeliveryWork(db: Db, ids: readonly string[]): Promise<
       'e.kind as event_kind', 'e.data as event_data', 'e.created_at as event_created_at',
     ])
     .where('d.id', 'in', ids).execute();
+  return withEventDescriptions(db, rows);
 }

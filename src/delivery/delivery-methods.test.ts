@@ -144,6 +144,29 @@ describeEachEngine('delivery methods', (engine) => {
     assert.ok(Number.isInteger(log.deliveries[0].attempts[0].latency_ms));
   });
 
+  test('vulnerability_found from a real scan: the payload carries the finding\'s description, read back from the finding', async () => {
+    const r = await receiver();
+    const n = await createNotification(t, { event: 'vulnerability_found', method: 'webhook', config: { url: r.url }, eventConfig: { level: 5, skip_inherited: false } });
+    const description = 'A heap overflow in libfoo lets a remote attacker run code "as root".';
+    const report = {
+      SchemaVersion: 2, ArtifactName: 'x', ArtifactType: 'container_image',
+      Results: [{ Target: 'x (debian 12)', Vulnerabilities: [
+        { VulnerabilityID: 'CVE-2024-7777', PkgName: 'libfoo', InstalledVersion: '1.0', FixedVersion: '1.1', Status: 'fixed', Severity: 'HIGH', PrimaryURL: 'https://avd.aquasec.com/nvd/cve-2024-7777', Description: description },
+        { VulnerabilityID: 'CVE-2024-7778', PkgName: 'libbar', InstalledVersion: '2.0', Status: 'affected', Severity: 'LOW' },
+      ] }],
+    };
+    const res = await t.call('POST', `/api/v1/scans?image=${encodeURIComponent(`${repository}@${digest('d5')}`)}`, { body: report });
+    assert.equal(res.statusCode, 201, res.body);
+    const stored = await storage.db.selectFrom('events').select('data').where('kind', '=', 'vulnerability_found').execute();
+    assert.ok(stored.every((e) => !e.data.includes(description)), 'the event rows do not copy the description');
+    const got = (await r.waitFor(2)).map((g) => JSON.parse(g.body)).sort((a, b) => a.vulnerability.id.localeCompare(b.vulnerability.id));
+    assert.deepEqual(got[0].vulnerability, {
+      id: 'CVE-2024-7777', description, link: 'https://avd.aquasec.com/nvd/cve-2024-7777', priority: 'High', has_fix: true,
+    });
+    assert.deepEqual(Object.keys(got[0].vulnerability), ['id', 'description', 'link', 'priority', 'has_fix']);
+    assert.deepEqual(got[1].vulnerability, { id: 'CVE-2024-7778', priority: 'Low', has_fix: false }, 'no description: none is made up');
+  });
+
   test('redeliver: the same delivery is sent again with the same webhook-id', async () => {
     const r = await receiver();
     const n = await createNotification(t, { event: 'repo_push', method: 'webhook', config: { url: r.url }, eventConfig: { tags: ['again'] } });

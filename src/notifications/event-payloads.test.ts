@@ -8,6 +8,7 @@ import { buildEventData } from '../builds/build-events.js';
 import type { BuildRow } from '../builds/build-queries.js';
 import { repoPushData } from '../registry/record-pushes.js';
 import { vulnerabilityFoundData } from '../scans/vulnerability-events.js';
+import { withDescription } from '../delivery/event-descriptions.js';
 import { renderPayload, samplePayload } from './event-payloads.js';
 
 /*
@@ -108,11 +109,12 @@ function storedData(kind: EventKind): Json {
   }
   if (kind === 'vulnerability_found') {
     const v = sampleOf(kind).vulnerability;
-    return vulnerabilityFoundData({
+    // As the worker reads it: the stored data with the finding's description put back (delivery/event-descriptions.ts).
+    return withDescription(vulnerabilityFoundData({
       scan_id: 's', workspace_id: 'w', digest: `sha256:${'b'.repeat(64)}`, vulnerability_id: v.id, package: 'openssl',
       installed_version: '3.0.2', location: null, fixed_version: '3.0.7', fix_state: 'fixed', severity: v.priority, cvss: 9.8,
       link: v.link, description: v.description,
-    }, { id: 'r', name: 'quay.io/dgangaia/repository' }, `sha256:${'b'.repeat(64)}`, ['latest', 'othertag'], false);
+    }, { id: 'r', name: 'quay.io/dgangaia/repository' }, `sha256:${'b'.repeat(64)}`, ['latest', 'othertag'], false), v.description);
   }
   return buildEventData(buildRow(kind), phases[kind as keyof typeof phases]);
 }
