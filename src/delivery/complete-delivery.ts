@@ -5,6 +5,8 @@
  * records what it does instead.
  */
 import type { Db } from '../core/db/database.js';
+import type { EngineCapabilities } from '../core/db/engine.js';
+import { insertRows } from '../core/db/multi-row-insert.js';
 import { clearFailures, countFailure, disableNotification } from '../notifications/notification-queries.js';
 import { skipPendingDeliveries, type DeliveryStatus } from './delivery-queries.js';
 
@@ -77,3 +79,42 @@ export async function completeDelivery(
   }
   return true;
 }
+
+export interface SucceededAttempt {
+  deliveryId: string;
+  notificationId: string;
+  attempt: AttemptRecord;
+}
+
+const CHUNK = 400;
+
+/**
+ * The end of many successful attempts at once (the worker's batch): an UPDATE and an INSERT per 400, one commit for
+ * all. On PostgreSQL a transaction per delivery was five round trips and a WAL flush each, which held two processes
+ * under 500 deliveries/s. Answers the deliveries that were still this owner's (the others were taken over: nothing of
+ * them is written).
+ */
+export async function completeSucceededDeliveries(
+  trx: Db, engine: EngineCapabilities, owner: string, items: readonly SucceededAttempt[], at: string,
+): Promise<Set<string>> {
+  const ours = new Set<string>();
+  for (let i = 0; i < items.length; i += CHUNK) {
+    const ids = items.slice(i, i + CHUNK).map((item) => item.deliveryId);
+    const rows = await trx.updateTable('deliveries')
+      .set((eb) => ({
+        status: 'succeeded', attempts: eb('attempts', '+', 1), next_attempt_at: at, lease_owner: null, lease_until: null, completed_at: at,
+      }))
+      .where('id', 'in', ids).where('lease_owner', '=', owner).where('status', '=', 'delivering')
+      .returning('id').execute();
+    for (const r of rows) ours.add(r.id);
+  }
+  const recorded = items.filter((item) => ours.has(item.deliveryId));
+  await insertRows(trx, engine, 'delivery_attempts', attemptColumns, recorded.map(({ deliveryId, attempt }) => ({
+    delivery_id: deliveryId, at: attempt.at, status_code: attempt.statusCode, error: attempt.error,
+    latency_ms: attempt.latencyMs, response_excerpt: attempt.excerpt,
+  })));
+  for (const id of new Set(recorded.map((item) => item.notificationId))) await clearFailures(trx, id);
+  return ours;
+}
+
+const attemptColumns = ['delivery_id', 'at', 'status_code', 'error', 'latency_ms', 'response_excerpt'] as const;

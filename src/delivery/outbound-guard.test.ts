@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import {
   checkedAddresses,
   checkUrl,
+  guardedDispatcher,
   guardedRequest,
   isForbiddenAddress,
   OutboundRefused,
@@ -278,5 +279,29 @@ test('reading stops at the limit: an endless response ends the request, not the 
     assert.ok(hungUp, 'the client dropped the connection');
   } finally {
     await endless.close();
+  }
+});
+
+test('a worker\'s shared dispatcher keeps one connection for many sends; each new connection is still checked', async () => {
+  const target = await receiver('127.0.0.1');
+  let answer = '127.0.0.1';
+  const dispatcher = guardedDispatcher(LOOPBACK_ALLOWED, { resolve: async () => [answer], keepAliveMs: 4000 });
+  try {
+    const url = `http://kept.test:${target.port}/`;
+    for (let i = 0; i < 20; i++) {
+      const response = await guardedRequest(url, { allow: LOOPBACK_ALLOWED, body: String(i), dispatcher });
+      assert.equal(response.status, 200);
+    }
+    const kept = target.seen.connections;
+    assert.equal(target.seen.requests, 20);
+    assert.ok(kept <= 2, `20 sends over ${kept} connections (a connection per send without the shared dispatcher)`);
+    // The name now resolves to a private address: a new connection (another port of it) through the same dispatcher
+    // is checked and refused.
+    answer = '10.0.0.1';
+    await assert.rejects(guardedRequest(`http://kept.test:${target.port + 1}/`, { allow: LOOPBACK_ALLOWED, body: 'x', dispatcher }), refused(/RFC 1918/));
+    assert.equal(target.seen.connections, kept);
+  } finally {
+    await dispatcher.destroy().catch(() => {});
+    await target.close();
   }
 });

@@ -56,6 +56,11 @@ export async function checkUrl(
 export interface DispatcherOptions {
   resolve?: Resolver;
   connectTimeoutMs?: number;
+  /**
+   * Keep connections open this long between requests (a worker's shared dispatcher). Every connection is still
+   * checked when it is made: a kept one goes to an address that passed, whatever the name resolves to since.
+   */
+  keepAliveMs?: number;
 }
 
 /** An undici Agent that resolves, checks, and then connects only to a checked address. */
@@ -87,7 +92,9 @@ export function guardedDispatcher(allow: AllowList, options: DispatcherOptions =
       (error: Error) => callback(error, null),
     );
   };
-  return new Agent({ connect });
+  return new Agent(options.keepAliveMs === undefined
+    ? { connect }
+    : { connect, keepAliveTimeout: options.keepAliveMs, keepAliveMaxTimeout: options.keepAliveMs });
 }
 
 export const RESPONSE_READ_LIMIT = 64 * 1024;
@@ -102,6 +109,8 @@ export interface GuardedRequestOptions {
   timeoutMs?: number;
   connectTimeoutMs?: number;
   resolve?: Resolver;
+  /** A guardedDispatcher to send through (kept connections); by default one of its own, closed after the send. */
+  dispatcher?: Agent;
 }
 
 export interface OutboundResponse {
@@ -122,8 +131,8 @@ export async function guardedRequest(target: string, options: GuardedRequestOpti
   const url = parseOutboundUrl(target);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? 5000, timeoutMs);
-  // One Agent per send: no pooled connection outlives its check, and nothing lingers between deliveries.
-  const agent = guardedDispatcher(options.allow, { resolve: options.resolve, connectTimeoutMs });
+  // Without a caller's dispatcher, one Agent for this send: nothing lingers after it.
+  const agent = options.dispatcher ?? guardedDispatcher(options.allow, { resolve: options.resolve, connectTimeoutMs });
   const signal = AbortSignal.timeout(timeoutMs);
   const started = performance.now();
   try {
@@ -163,6 +172,6 @@ export async function guardedRequest(target: string, options: GuardedRequestOpti
     if ((error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT') throw new OutboundTimeout('connect', connectTimeoutMs);
     throw error;
   } finally {
-    agent.destroy().catch(() => {});
+    if (agent !== options.dispatcher) agent.destroy().catch(() => {});
   }
 }

@@ -11,6 +11,7 @@ import { emailMessage, slackMessage, teamsMessageCard } from '../notifications/m
 import type { DeliveryWork } from './claim-deliveries.js';
 import type { AttemptResult } from './delivery-schedule.js';
 import type { EmailSender } from './email-sender.js';
+import type { Agent } from 'undici';
 import { guardedRequest, type AllowList, type Resolver } from './outbound-guard.js';
 import { webhookHeaders } from './webhook-signature.js';
 import { renderTemplate } from './webhook-template.js';
@@ -24,6 +25,8 @@ export interface SendContext {
   /** null when TIDEWATCH_SMTP_URL is not set. */
   mailer: EmailSender | null;
   resolve?: Resolver;
+  /** The worker's guardedDispatcher: connections to a receiver are kept between its deliveries. */
+  dispatcher?: Agent;
 }
 
 const USER_AGENT = 'Tidewatch-Notifications/1';
@@ -130,6 +133,7 @@ async function post(url: string | undefined, request: OutboundRequest, ctx: Send
     body: request.body,
     timeoutMs: ctx.timeoutMs,
     ...(ctx.resolve ? { resolve: ctx.resolve } : {}),
+    ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
   });
   const retryAfter = response.headers['retry-after'];
   return {

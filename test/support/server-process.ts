@@ -32,7 +32,9 @@ export interface ServerProcess {
 
 /** Starts `tidewatch serve` on a free port and waits until it listens. */
 export async function startServer(env: Record<string, string>, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'serve', '--port', '0', ...extraArgs], {
+  // A bench run with TIDEWATCH_BENCH_PROFILE_DIR set writes a V8 CPU profile of each server (on a clean exit).
+  const profile = process.env.TIDEWATCH_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TIDEWATCH_BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', cliEntry, 'serve', '--port', '0', ...extraArgs], {
     cwd: root,
     env: { ...cleanEnv(), TIDEWATCH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
