@@ -120,3 +120,14 @@ test('instance and environment names', () => {
   assert.equal(instanceName({ name: null }, { name: 'app' }), null);
   assert.equal(admissionEnvironment('prod-eu', 'payments'), 'prod-eu/payments');
 });
+
+test('controlled: an object with a controller in ownerReferences, whose DELETE does not end its workload', () => {
+  const owned = { name: 'web-5d8f7c', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] };
+  const rs = workloadOf(review('ReplicaSet', 'apps', { kind: 'ReplicaSet', metadata: owned, spec: { template: { spec: podSpec } } }))!;
+  assert.equal(rs.controlled, true);
+  assert.equal(rs.name, 'web');
+  const deployment = workloadOf(review('Deployment', 'apps', { kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: podSpec } } }))!;
+  assert.equal(deployment.controlled, false);
+  assert.equal(workloadOf(review('Pod', '', pod({ name: 'bare' })))!.controlled, false);
+  assert.equal(workloadOf(review('Pod', '', pod({ name: 'x', ownerReferences: [{ kind: 'Job', name: 'backup-1' }] })))!.controlled, true);
+});

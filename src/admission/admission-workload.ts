@@ -30,6 +30,11 @@ export interface Workload {
    * replica of one generated name shares it); null only for an object with no name at all.
    */
   name: string | null;
+  /**
+   * The object has a controller in ownerReferences (a Pod of a ReplicaSet, a ReplicaSet of a Deployment): deleting it
+   * does not end its workload, whose other objects live on.
+   */
+  controlled: boolean;
   /** A Pod's own name and uid (known once created), to tell one Pod's repeated DELETEs from another Pod's. */
   podName: string | null;
   podUid: string | null;
@@ -91,10 +96,12 @@ export function workloadOf(
     });
   }
   const metadata = at(object, ['metadata']);
+  const controller = controllerName(metadata);
   return {
     kind: review.kind.kind,
     isPod,
-    name: controllerName(metadata) ?? ownName(metadata) ?? review.name,
+    name: controller ?? ownName(metadata) ?? review.name,
+    controlled: controller !== null,
     podName: isPod ? (text(metadata?.name) ?? review.name) : null,
     podUid: isPod ? text(metadata?.uid) : null,
     templatePath: read.template ? `/${read.template.join('/')}` : null,

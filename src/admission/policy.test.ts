@@ -32,6 +32,7 @@ test('policy validation: each field and rule', () => {
     ['empty name', withTop('name', ''), ['name', /1–63/]],
     ['64-character name', withTop('name', 'a'.repeat(64)), ['name', /1–63/]],
     ['uppercase name', withTop('name', 'Prod'), ['name', /a-z, 0-9 and -/]],
+    ['the reserved name check', withTop('name', 'check'), ['name', /must not be check/]],
     ['name with a space', withTop('name', 'prod gate'), ['name', /a-z/]],
     ['environments missing', { ...example, environments: undefined }, ['environments', /must be an array, but it is missing/]],
     ['environments empty', withTop('environments', []), ['environments', /must not be empty/]],

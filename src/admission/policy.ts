@@ -68,6 +68,8 @@ function readPolicy(body: unknown): Policy {
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
     throw new Invalid('name', 'must be 1–63 characters of a-z, 0-9 and -');
   }
+  // GET /api/v1/policies/check is the pipeline check: a policy of that name could never be read back.
+  if (name === 'check') throw new Invalid('name', 'must not be check, which names the policy check endpoint');
   const environments = stringList(body.environments, 'environments', 'an environment glob of 1–128 characters of A-Za-z0-9._-/*?', (g) => ENVIRONMENT_GLOB_RE.test(g));
   if (!policyModes.includes(mode as PolicyMode)) throw new Invalid('mode', 'must be one of enforce, warn, audit');
   return { name, environments, mode: mode as PolicyMode, rules: readRules(rules) };

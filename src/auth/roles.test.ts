@@ -132,7 +132,40 @@ const routes: RouteCase[] = [
     method: 'DELETE', path: '/api/v1/hooks/:id', need: 'admin', ok: 204,
     url: async (t) => `/api/v1/hooks/${(await json(t, 'POST', '/api/v1/hooks', { kind: 'dockerhub' }, 201)).id}`,
   },
+  { method: 'GET', path: '/api/v1/whoami', url: () => '/api/v1/whoami', need: 'read', ok: 200 },
+  // Admission (admission.md): clusters hand out webhook credentials and policies gate clusters: admin to change.
+  { method: 'GET', path: '/api/v1/clusters', url: () => '/api/v1/clusters', need: 'admin', ok: 200 },
+  { method: 'POST', path: '/api/v1/clusters', url: () => '/api/v1/clusters', need: 'admin', ok: 201, body: (n) => ({ name: `role-table-${n}` }) },
+  { method: 'POST', path: '/api/v1/clusters/:name/rotate', need: 'admin', ok: 200, url: async (t, n) => `/api/v1/clusters/${await newCluster(t, n)}/rotate` },
+  { method: 'DELETE', path: '/api/v1/clusters/:name', need: 'admin', ok: 204, url: async (t, n) => `/api/v1/clusters/${await newCluster(t, n)}` },
+  { method: 'GET', path: '/api/v1/policies', url: () => '/api/v1/policies', need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/policies/:name', need: 'read', ok: 200, url: async (t, n) => `/api/v1/policies/${await newPolicy(t, n)}` },
+  { method: 'POST', path: '/api/v1/policies', url: () => '/api/v1/policies', need: 'admin', ok: 201, body: (n) => policy(`role-table-${n}`) },
+  { method: 'PUT', path: '/api/v1/policies/:name', need: 'admin', ok: 200, url: async (t, n) => `/api/v1/policies/${await newPolicy(t, n)}`, body: (n) => policy(`gate-${n}`) },
+  { method: 'DELETE', path: '/api/v1/policies/:name', need: 'admin', ok: 204, url: async (t, n) => `/api/v1/policies/${await newPolicy(t, n)}` },
+  { method: 'GET', path: '/api/v1/policies/check', url: () => `/api/v1/policies/check?image=ghcr.io/acme/web@${digest(1)}&environment=production`, need: 'read', ok: 200 },
+  { method: 'GET', path: '/api/v1/admission/decisions', url: () => '/api/v1/admission/decisions', need: 'read', ok: 200 },
+  // The API server sends no token: the cluster's secret in the URL is the credential.
+  { method: 'POST', path: '/api/v1/admission/:secret', url: () => `/api/v1/admission/${clusterSecret.value}`, need: 'public', ok: 200, body: roleReview },
+  { method: 'POST', path: '/api/v1/admission/:unknown-secret', url: () => '/api/v1/admission/twk_not-a-secret', need: 'public', ok: 404, body: roleReview },
 ];
+
+const newCluster = async (t: TestApp, n: number): Promise<string> => (await json(t, 'POST', '/api/v1/clusters', { name: `c-${n}` }, 201)).name;
+const policy = (name: string) => ({ name, environments: ['production'], mode: 'audit', rules: { require_scan: true } });
+const newPolicy = async (t: TestApp, n: number): Promise<string> => (await json(t, 'POST', '/api/v1/policies', policy(`p-${n}`), 201)).name;
+/** Made in `before`: a cluster's webhook secret. */
+const clusterSecret = { value: '' };
+/** A review of a kind Tidewatch does not read: allowed, nothing recorded. */
+function roleReview(n: number) {
+  return {
+    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    request: {
+      uid: `role-table-${n}`, kind: { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role' },
+      resource: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles' }, operation: 'CREATE',
+      namespace: 'default', name: 'r', userInfo: { username: 'admin' }, object: { kind: 'Role', metadata: { name: 'r' } },
+    },
+  };
+}
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +184,7 @@ describeEachEngine('roles and tokens', (engine) => {
       const res = await t.call('POST', '/api/v1/deployments', { body: { image: { url }, environment: { name: env } } });
       assert.equal(res.statusCode, 201, res.body);
     }
+    clusterSecret.value = (await json(t, 'POST', '/api/v1/clusters', { name: 'role-table' }, 201)).secret;
     for (const kind of hookKindsInTable) {
       hookSecrets[kind] = (await json(t, 'POST', '/api/v1/hooks', { kind, ...(kind === 'dockerhub' || kind === 'github' ? {} : { registry_host: REGISTRY }) }, 201)).secret;
     }

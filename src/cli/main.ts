@@ -5,6 +5,8 @@ import { registerDeploy } from './deploy-command.js';
 import { registerCompare } from './compare-command.js';
 import { registerScanCommands } from './scan-command.js';
 import { registerBuild } from './build-command.js';
+import { registerK8sCommands } from './k8s-command.js';
+import { registerPolicyCommands } from './policy-command.js';
 import { openMigratedStorage, withStorageFlags } from './storage-options.js';
 import { CliError } from './output.js';
 
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerScanCommands(program);
   registerBuild(program);
+  registerK8sCommands(program);
+  registerPolicyCommands(program);
   return program;
 }
 

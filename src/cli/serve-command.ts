@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { tlsFilesOf, type ConfigFlags } from '../core/config.js';
+import { fail } from './output.js';
 import { buildApp } from '../http/app.js';
 import { bootstrapDefaultWorkspace } from '../workspaces/bootstrap.js';
 import { ensureSecretKey } from '../core/secret-key.js';
@@ -11,7 +15,11 @@ export function registerServe(program: Command): void {
     .description('start the API (and the delivery workers)')
     .option('--port <port>', 'port to listen on (TIDEWATCH_PORT, default 8080)')
     .option('--host <host>', 'address to listen on (TIDEWATCH_HOST, default 127.0.0.1)')
+    .option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS with (TIDEWATCH_TLS_CERT); needs --tls-key')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (TIDEWATCH_TLS_KEY)')
     .action(async (flags) => {
+      // Checked before the database is opened: a TLS mistake must stop the server, never fall back to plain HTTP.
+      const https = readTls(flags);
       const { config, storage, applied } = await openMigratedStorage(flags);
       const logger = pino({ level: config.logLevel, base: { service: 'tidewatch' } });
       logger.info({ database: storage.location, migrations: applied }, 'database ready');
@@ -21,13 +29,16 @@ export function registerServe(program: Command): void {
         // Printed once, to stdout, as spec README says; it is not logged.
         process.stdout.write(`\nAdmin token for workspace "default" (shown once, keep it safe):\n\n  ${token}\n\n`);
       }
-      const app = await buildApp({ storage, config, logger, secretKey });
+      const app = await buildApp({ storage, config, logger, secretKey, ...(https ? { https } : {}) });
       // One delivery worker per process; with PostgreSQL several processes share the work (notifications.md "Scale").
       const worker = new DeliveryWorker({
         storage,
         publicUrl: config.publicUrl,
         schedule: config.deliverySchedule,
         timeoutMs: config.deliveryTimeoutMs,
+        leaseMs: config.deliveryLeaseMs,
+        maxInFlight: config.deliveryConcurrency,
+        maxPerTarget: config.deliveryPerReceiver,
         allow: config.outboundAllow,
         secretKey,
         smtpUrl: config.smtpUrl,
@@ -37,7 +48,7 @@ export function registerServe(program: Command): void {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      logger.info({ url: `http://${config.host}:${port}`, port, public_url: config.publicUrl }, 'tidewatch listening');
+      logger.info({ url: `${https ? 'https' : 'http'}://${config.host}:${port}`, port, tls: https !== null, public_url: config.publicUrl }, 'tidewatch listening');
 
       let stopping = false;
       const stop = async (signal: string) => {
@@ -54,4 +65,30 @@ export function registerServe(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** The TLS certificate and key, read and checked to belong together; null without TLS. Any problem exits 2. */
+function readTls(flags: Pick<ConfigFlags, 'tlsCert' | 'tlsKey'>): { cert: Buffer; key: Buffer } | null {
+  let files;
+  try {
+    files = tlsFilesOf(flags);
+  } catch (error) {
+    return fail((error as Error).message, 2);
+  }
+  if (files === null) return null;
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      return fail(`${what} ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+    }
+  };
+  const tls = { cert: read(files.certFile, '--tls-cert'), key: read(files.keyFile, '--tls-key') };
+  try {
+    // The same check Node's HTTPS server makes when it starts, made here so the message says which flags to fix.
+    createSecureContext(tls);
+  } catch (error) {
+    return fail(`--tls-cert ${files.certFile} and --tls-key ${files.keyFile} are not a PEM certificate and its private key: ${(error as Error).message}`, 2);
+  }
+  return tls;
 }

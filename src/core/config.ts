@@ -25,12 +25,32 @@ export interface Config {
   deliverySchedule: number[];
   /** An attempt succeeds only with a 2xx within this many ms (TIDEWATCH_DELIVERY_TIMEOUT, default 10s). */
   deliveryTimeoutMs: number;
+  /**
+   * How long a worker's claim on a delivery holds (TIDEWATCH_DELIVERY_LEASE, default 30 s + the timeout): after a
+   * process dies, others take its claimed deliveries over when this runs out. At least the timeout + 5 s, so a live
+   * worker's send never outlasts its lease.
+   */
+  deliveryLeaseMs: number;
+  /** Sends in flight per process (TIDEWATCH_DELIVERY_CONCURRENCY, default 64). */
+  deliveryConcurrency: number;
+  /** Sends in flight per receiver (origin) per process (TIDEWATCH_DELIVERY_PER_RECEIVER, default 4). */
+  deliveryPerReceiver: number;
   /** TIDEWATCH_OUTBOUND_ALLOW: CIDRs the outbound guard lets through although they are private (security.md). */
   outboundAllow: AllowList;
   /** TIDEWATCH_SMTP_URL (smtp:// or smtps://, with credentials): the e-mail method's server; null = no e-mail. */
   smtpUrl: string | null;
   /** TIDEWATCH_SMTP_FROM: the From of notification e-mails; default tidewatch@<host of the public URL>. */
   smtpFrom: string | null;
+  /**
+   * --tls-cert/--tls-key (TIDEWATCH_TLS_CERT, TIDEWATCH_TLS_KEY): PEM files; the whole API is then served over HTTPS,
+   * which the Kubernetes API server requires of a webhook (admission.md "Clusters"). null = plain HTTP.
+   */
+  tls: TlsFiles | null;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 export interface ConfigFlags {
@@ -38,6 +58,8 @@ export interface ConfigFlags {
   host?: string;
   dataDir?: string;
   databaseUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -56,17 +78,26 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const deliverySchedule = parseSchedule(env.TIDEWATCH_DELIVERY_SCHEDULE ?? '0,10s,1m,5m,30m');
   const deliveryTimeoutMs = parseDuration(env.TIDEWATCH_DELIVERY_TIMEOUT ?? '10s', 'TIDEWATCH_DELIVERY_TIMEOUT');
   if (deliveryTimeoutMs <= 0) throw new Error('TIDEWATCH_DELIVERY_TIMEOUT must be longer than 0');
+  const deliveryLeaseMs = env.TIDEWATCH_DELIVERY_LEASE === undefined
+    ? 30_000 + deliveryTimeoutMs
+    : parseDuration(env.TIDEWATCH_DELIVERY_LEASE, 'TIDEWATCH_DELIVERY_LEASE');
+  if (deliveryLeaseMs < deliveryTimeoutMs + 5000) {
+    throw new Error(`TIDEWATCH_DELIVERY_LEASE must be at least TIDEWATCH_DELIVERY_TIMEOUT + 5s (${deliveryTimeoutMs + 5000} ms), so a send never outlasts its claim`);
+  }
+  const deliveryConcurrency = positiveInteger(env, 'TIDEWATCH_DELIVERY_CONCURRENCY', 64, 1024);
+  const deliveryPerReceiver = positiveInteger(env, 'TIDEWATCH_DELIVERY_PER_RECEIVER', 4, deliveryConcurrency);
   const smtpUrl = env.TIDEWATCH_SMTP_URL || null;
   if (smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
     throw new Error('TIDEWATCH_SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587');
   }
+  const tls = tlsFilesOf(flags, env);
   return {
     port,
     host,
     dataDir: path.resolve(flags.dataDir ?? env.TIDEWATCH_DATA_DIR ?? './data'),
     databaseUrl: flags.databaseUrl ?? env.TIDEWATCH_DATABASE_URL ?? null,
     databaseSchema: env.TIDEWATCH_DATABASE_SCHEMA ?? null,
-    publicUrl: (env.TIDEWATCH_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (env.TIDEWATCH_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     logLevel: env.TIDEWATCH_LOG_LEVEL ?? 'info',
     bootstrapToken: env.TIDEWATCH_BOOTSTRAP_TOKEN ?? null,
     secretKey: env.TIDEWATCH_SECRET_KEY ?? null,
@@ -74,10 +105,24 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     bodyLimitBytes: 1024 * 1024,
     deliverySchedule,
     deliveryTimeoutMs,
+    deliveryLeaseMs,
+    deliveryConcurrency,
+    deliveryPerReceiver,
     outboundAllow: parseAllowList(env.TIDEWATCH_OUTBOUND_ALLOW),
     smtpUrl,
     smtpFrom: env.TIDEWATCH_SMTP_FROM || null,
+    tls,
   };
+}
+
+/** Both TLS files or neither: a certificate without its key (or the reverse) is a mistake, never plain HTTP. */
+export function tlsFilesOf(flags: Pick<ConfigFlags, 'tlsCert' | 'tlsKey'>, env: NodeJS.ProcessEnv = process.env): TlsFiles | null {
+  const certFile = flags.tlsCert ?? (env.TIDEWATCH_TLS_CERT || undefined);
+  const keyFile = flags.tlsKey ?? (env.TIDEWATCH_TLS_KEY || undefined);
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined) throw new Error('--tls-key (TIDEWATCH_TLS_KEY) needs --tls-cert (TIDEWATCH_TLS_CERT): give both PEM files to serve over HTTPS, or neither');
+  if (keyFile === undefined) throw new Error('--tls-cert (TIDEWATCH_TLS_CERT) needs --tls-key (TIDEWATCH_TLS_KEY): give both PEM files to serve over HTTPS, or neither');
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -99,4 +144,12 @@ export function parseSchedule(text: string): number[] {
   if (delays.length > 20) throw new Error(`${name} may list at most 20 attempts (got ${delays.length})`);
   if (delays.some((d) => d > 86_400_000)) throw new Error(`${name}: a delay may be at most 24h`);
   return delays;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+  return n;
 }

@@ -55,3 +55,19 @@ test('TIDEWATCH_DELIVERY_SCHEDULE and TIDEWATCH_DELIVERY_TIMEOUT: durations with
   assert.throws(() => loadConfig({}, { TIDEWATCH_DELIVERY_TIMEOUT: '0' }), /longer than 0/);
   assert.throws(() => loadConfig({}, { TIDEWATCH_SMTP_URL: 'mail.example.com' }), /smtp:\/\/ or smtps:\/\//);
 });
+
+test('the worker\'s lease and limits: defaults, settings, and what is refused', () => {
+  const config = loadConfig({}, {});
+  assert.deepEqual([config.deliveryLeaseMs, config.deliveryConcurrency, config.deliveryPerReceiver], [40_000, 64, 4]);
+  const set = loadConfig({}, {
+    TIDEWATCH_DELIVERY_TIMEOUT: '2s', TIDEWATCH_DELIVERY_LEASE: '1m', TIDEWATCH_DELIVERY_CONCURRENCY: '200', TIDEWATCH_DELIVERY_PER_RECEIVER: '16',
+  });
+  assert.deepEqual([set.deliveryLeaseMs, set.deliveryConcurrency, set.deliveryPerReceiver], [60_000, 200, 16]);
+  assert.equal(loadConfig({}, { TIDEWATCH_DELIVERY_TIMEOUT: '2s' }).deliveryLeaseMs, 32_000, 'the default lease follows the timeout');
+  assert.throws(() => loadConfig({}, { TIDEWATCH_DELIVERY_LEASE: '12s' }), /TIDEWATCH_DELIVERY_LEASE must be at least TIDEWATCH_DELIVERY_TIMEOUT \+ 5s \(15000 ms\)/);
+  assert.throws(() => loadConfig({}, { TIDEWATCH_DELIVERY_LEASE: 'soon' }), /TIDEWATCH_DELIVERY_LEASE/);
+  for (const bad of ['0', '-1', '2.5', 'many', '5000']) {
+    assert.throws(() => loadConfig({}, { TIDEWATCH_DELIVERY_CONCURRENCY: bad }), /TIDEWATCH_DELIVERY_CONCURRENCY must be a whole number from 1 to 1024/);
+  }
+  assert.throws(() => loadConfig({}, { TIDEWATCH_DELIVERY_CONCURRENCY: '8', TIDEWATCH_DELIVERY_PER_RECEIVER: '9' }), /TIDEWATCH_DELIVERY_PER_RECEIVER must be a whole number from 1 to 8/);
+});

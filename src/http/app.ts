@@ -12,6 +12,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { registerRepositoryPaths, repositoryPathsDocument } from './repository-paths.js';
 import { installAuthentication } from '../auth/authenticate.js';
 import { tokenRoutes } from '../auth/token-routes.js';
+import { whoamiRoute } from '../auth/whoami-route.js';
 import { deploymentRoutes } from '../deployments/deployment-routes.js';
 import { environmentRoutes } from '../deployments/environment-routes.js';
 import { repositoryDeploymentsRoute } from '../deployments/repository-deployments.js';
@@ -25,11 +26,16 @@ import { triageRoutes } from '../triage/triage-routes.js';
 import { hookRoutes } from '../registry/hook-routes.js';
 import { hookEndpointRoutes } from '../registry/hook-endpoint-routes.js';
 import { pushRoutes } from '../registry/push-routes.js';
+import { admissionRoutes } from '../admission/admission-routes.js';
 import { repositoryTagsRoute } from '../registry/repository-tags-route.js';
 import { notificationSubroutes } from '../notifications/notification-routes.js';
 import { withDeliveryWakeup } from '../delivery/delivery-wakeup.js';
 import type { Resolver } from '../delivery/outbound-guard.js';
 import { ensureSecretKey } from '../core/secret-key.js';
+import { webUi } from './web-ui.js';
+import { clusterRoutes } from '../admission/cluster-routes.js';
+import { policyRoutes } from '../admission/policy-routes.js';
+import { decisionRoutes } from '../admission/decision-routes.js';
 
 export interface AppDeps {
   storage: Storage;
@@ -44,6 +50,8 @@ export interface AppDeps {
   resolve?: Resolver;
   logger?: Logger | false;
   metrics?: Metrics;
+  /** PEM certificate and key: serve the whole API over HTTPS (`serve --tls-cert/--tls-key`, admission.md "Clusters"). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /** The one place that wires every feature into the HTTP server. */
@@ -71,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 512 },
     frameworkErrors,
+    // Typed as the plain-HTTP instance: routes and hooks do not depend on which server carries the requests.
+    ...(deps.https ? { https: deps.https } as {} : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -108,14 +118,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(vulnerabilityRoutes, { db: storage.db });
     await api.register(compareRoutes, { db: storage.db });
     await api.register(tokenRoutes, { db: storage.db });
+    await api.register(whoamiRoute, { db: storage.db });
     await api.register(buildRoutes, { storage });
     await api.register(scanRoutes, { storage });
     await api.register(triageRoutes, { storage });
     await api.register(hookRoutes, { storage });
     await api.register(hookEndpointRoutes, { storage, publicUrl: config.publicUrl });
     await api.register(pushRoutes, { storage });
+    await api.register(admissionRoutes, { storage, metrics });
+    await api.register(clusterRoutes, { storage, publicUrl: config.publicUrl });
+    await api.register(policyRoutes, { storage });
+    await api.register(decisionRoutes, { db: storage.db });
     registerRepositoryPaths(api, repositorySubroutes);
   }, { prefix: '/api/v1' });
+  await app.register(webUi);
 
   return app;
 }

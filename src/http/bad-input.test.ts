@@ -7,7 +7,7 @@ import { createToken } from '../auth/token-service.js';
 import { revokeToken } from '../auth/token-queries.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Db } from '../core/db/database.js';
-import { allTables as tables } from '../../test/support/tables.js';
+import { requestTables as tables } from '../../test/support/tables.js';
 
 /*
  * security.md "Bad input": every malformed request is a 4xx naming the field and the rule it broke, nothing is stored,

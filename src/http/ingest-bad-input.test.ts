@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describeEachEngine, openTestStorage, type TestStorage } from '../../test/support/engines.js';
 import { digest, startTestApp, tokensFor, type TestApp } from '../../test/support/app.js';
 import { fixtureFolder } from '../../test/support/fixtures.js';
-import { allTables as tables } from '../../test/support/tables.js';
+import { requestTables as tables, withoutIndexFlag } from '../../test/support/tables.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Db } from '../core/db/database.js';
 import { REPORT_LIMIT_BYTES } from '../scans/report-body-parser.js';
@@ -353,7 +353,7 @@ async function snapshot(db: Db): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const table of tables) {
     const all = (await db.selectFrom(table).selectAll().execute()) as Array<Record<string, unknown>>;
-    out[table] = all.map((r) => (table === 'tokens' ? { ...r, last_used_at: null } : r)).map((r) => JSON.stringify(r)).sort();
+    out[table] = all.map((r) => (table === 'tokens' ? { ...r, last_used_at: null } : withoutIndexFlag(table, r))).map((r) => JSON.stringify(r)).sort();
   }
   return out;
 }

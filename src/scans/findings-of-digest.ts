@@ -28,7 +28,7 @@ export interface FindingWithTriage extends Omit<FindingTable, 'id' | 'scan_id' |
 }
 
 export interface DigestFindings {
-  scan: (Omit<ScanTable, 'summary' | 'warnings'> & { summary: ScanSummary; warnings: string[] }) | null;
+  scan: (Omit<ScanTable, 'summary' | 'warnings' | 'vulnerabilities_indexed'> & { summary: ScanSummary; warnings: string[] }) | null;
   /** Findings matching the filters, before limit/offset. */
   total: number;
   findings: FindingWithTriage[];
@@ -69,7 +69,7 @@ export async function findingsOfDigest(db: Db, workspaceId: string, digest: stri
         && suppression.isSuppressedInAll(repositoryIds, f),
     };
   });
-  const { summary, warnings, ...rest } = scan;
+  const { summary, warnings, vulnerabilities_indexed: _indexed, ...rest } = scan;
   return {
     scan: { ...rest, summary: parseSummary(summary), warnings: warnings === null ? [] : (JSON.parse(warnings) as string[]) },
     total: Number(counted.n),

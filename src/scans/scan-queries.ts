@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { Db } from '../core/db/database.js';
+import { scansHoldingAny } from './vulnerability-index.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
 import type { FindingTable, ScanTable } from '../core/db/schema.js';
 import type { ScanSummary } from './scan-summary.js';
 import { insertRows } from '../core/db/multi-row-insert.js';
 
-export type ScanRow = ScanTable;
+/** A scan as written and read by ingest (the indexing flag is the vulnerability indexer's). */
+export type ScanRow = Omit<ScanTable, 'vulnerabilities_indexed'>;
 export type FindingRow = Omit<FindingTable, 'id'>;
 /** What new/resolved and the summary need of a stored finding. */
 export type FindingKeyRow = Pick<FindingTable, 'vulnerability_id' | 'package' | 'installed_version' | 'location' | 'severity' | 'fix_state'>;
@@ -53,9 +55,11 @@ export async function currentScansWith(db: Db, workspaceId: string, vulnerabilit
   const out = new Map<string, { id: string; digest: string }>();
   const unique = [...new Set(vulnerabilityIds)];
   for (let i = 0; i < unique.length; i += CHUNK) {
+    const ids = unique.slice(i, i + CHUNK);
     const rows = await db.selectFrom('findings').innerJoin('scans', 'scans.id', 'findings.scan_id')
       .select(['scans.id', 'scans.digest']).distinct()
-      .where('findings.workspace_id', '=', workspaceId).where('findings.vulnerability_id', 'in', unique.slice(i, i + CHUNK))
+      .where('findings.scan_id', 'in', (eb) => scansHoldingAny(eb, workspaceId, ids))
+      .where('findings.vulnerability_id', 'in', ids)
       .where('scans.is_current', '=', 1).execute();
     for (const r of rows) out.set(r.id, r);
   }
@@ -126,9 +130,11 @@ export async function currentFindingLocations(
   const out: Array<{ vulnerability_id: string; package: string; location: string | null; format: string }> = [];
   const unique = [...new Set(vulnerabilityIds)];
   for (let i = 0; i < unique.length; i += CHUNK) {
+    const ids = unique.slice(i, i + CHUNK);
     let q = db.selectFrom('findings').innerJoin('scans', 'scans.id', 'findings.scan_id')
       .select(['findings.vulnerability_id', 'findings.package', 'findings.location', 'scans.format']).distinct()
-      .where('findings.workspace_id', '=', workspaceId).where('findings.vulnerability_id', 'in', unique.slice(i, i + CHUNK))
+      .where('findings.scan_id', 'in', (eb) => scansHoldingAny(eb, workspaceId, ids))
+      .where('findings.vulnerability_id', 'in', ids)
       .where('scans.is_current', '=', 1);
     if (repositoryId !== null) {
       q = q.where('scans.digest', 'in', (eb) => eb.selectFrom('images').select('images.digest')

@@ -13,6 +13,7 @@ import { nulPath } from './parsers/json-reading.js';
 import { parseReport } from './parsers/parse-report.js';
 import { ReportError, type ParsedReport } from './parsers/report-types.js';
 import { ingestScan } from './ingest-scan.js';
+import { VulnerabilityIndexer } from './vulnerability-index.js';
 import { REPORT_LIMIT_BYTES, knownNulFree, registerReportBodyParser } from './report-body-parser.js';
 import { chooseScanImage } from './scan-image.js';
 import { scanAnswer, scanQuery, vexAnswer } from './scan-schemas.js';
@@ -20,6 +21,9 @@ import { scanAnswer, scanQuery, vexAnswer } from './scan-schemas.js';
 /** Spec ingest.md "Scan reports": one endpoint for every format; a VEX document records triage instead. */
 export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async (app, { storage }) => {
   registerReportBodyParser(app);
+  const indexer = new VulnerabilityIndexer(storage, (error) => app.log.warn({ err: error }, 'vulnerability index: batch failed; retried at the next scan'));
+  indexer.wake(); // scans a stopped process recorded but did not index
+  app.addHook('onClose', () => indexer.stop());
 
   app.post('/scans', {
     config: { access: 'write' },
@@ -44,6 +48,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
       warnings: image.warnings,
       report,
     });
+    indexer.wake();
     return reply.status(201).send({
       scan_id: outcome.scanId,
       image: outcome.image,

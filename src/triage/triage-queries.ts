@@ -41,15 +41,20 @@ export async function findDecision(db: Db, workspaceId: string, id: string): Pro
 
 /**
  * Decisions of a workspace, newest first. `repositoryId` keeps those that hold for that repository: its own and the
- * workspace-wide ones (null = workspace-wide only); undefined keeps all.
+ * workspace-wide ones (null = workspace-wide only); undefined keeps all. `package` likewise keeps that package's and
+ * those for every package.
  */
 export async function listDecisions(
-  db: Db, workspaceId: string, filter: { vulnerabilityId?: string; repositoryId?: string | null } = {},
+  db: Db, workspaceId: string,
+  filter: { vulnerabilityId?: string; repositoryId?: string | null; package?: string; state?: string } = {},
 ): Promise<DecisionView[]> {
   let q = db.selectFrom('triage').leftJoin('repositories', 'repositories.id', 'triage.repository_id')
     .selectAll('triage').select('repositories.name as repository')
     .where('triage.workspace_id', '=', workspaceId);
   if (filter.vulnerabilityId !== undefined) q = q.where('triage.vulnerability_id', '=', filter.vulnerabilityId);
+  if (filter.state !== undefined) q = q.where('triage.state', '=', filter.state);
+  const pkg = filter.package;
+  if (pkg !== undefined) q = q.where((eb) => eb.or([eb('triage.package', 'is', null), eb('triage.package', '=', pkg)]));
   const repositoryId = filter.repositoryId;
   if (repositoryId === null) q = q.where('triage.repository_id', 'is', null);
   else if (repositoryId !== undefined) {

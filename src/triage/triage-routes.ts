@@ -9,6 +9,7 @@ import { assertRepositoryInScope, inScope, type Caller } from '../auth/authentic
 import { parseRepositoryName } from '../registry/image-reference.js';
 import { findRepositoryId } from '../registry/repository-queries.js';
 import { currentFindingLocations } from '../scans/scan-queries.js';
+import { vulnerabilityIdProblem } from '../vulnerabilities/vulnerability-id.js';
 import { recordDecisions, removeDecision } from './record-triage.js';
 import { listDecisions, type DecisionView } from './triage-queries.js';
 import { decisionBody, decisionList, decisionSchema, listQuery, renderDecision, vexQuery, vexSchema } from './triage-schemas.js';
@@ -26,6 +27,12 @@ export const triageRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = asy
     },
   }, async (request, reply) => {
     const body = request.body;
+    checkVulnerabilityId(body.vulnerability, 'vulnerability');
+    // CycloneDX 1.6: a justification is "the rationale of why the impact analysis state was asserted to be Not
+    // Affected"; beside another state it contradicts it (Dependency-Track offers it only then, too).
+    if (body.justification !== undefined && body.state !== 'not_affected') {
+      throw invalid('justification', `justification is given only with state not_affected (why it does not affect); state is ${body.state}`);
+    }
     const repository = body.repository === undefined ? null : repositoryName(body.repository, 'repository');
     assertScope(request.caller, repository);
     const [stored] = await recordDecisions(storage, {
@@ -47,13 +54,14 @@ export const triageRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = asy
   app.get('/triage', {
     config: { access: 'read' },
     schema: {
-      summary: 'Triage decisions, newest first; with ?repository= those that hold for it (its own and workspace-wide)',
+      summary: 'Triage decisions, newest first, paginated; with ?repository= (or ?package=) those that hold for it: its own and the wider ones',
       tags: ['triage'],
       querystring: listQuery,
       response: { 200: decisionList, ...errorResponses(400, 401) },
     },
   }, async (request) => {
-    const { vulnerability, repository } = request.query;
+    const { vulnerability, repository, package: pkg, state, limit = 100, offset = 0 } = request.query;
+    if (vulnerability !== undefined) checkVulnerabilityId(vulnerability, 'query.vulnerability');
     let repositoryId: string | null | undefined;
     if (repository !== undefined) {
       const name = repositoryName(repository, 'query.repository');
@@ -62,8 +70,12 @@ export const triageRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = asy
     const decisions = await listDecisions(storage.db, request.caller.workspaceId, {
       ...(vulnerability !== undefined ? { vulnerabilityId: vulnerability } : {}),
       ...(repositoryId !== undefined ? { repositoryId } : {}),
+      ...(pkg !== undefined ? { package: pkg } : {}),
+      ...(state !== undefined ? { state } : {}),
     });
-    return { decisions: decisions.filter((d) => visible(request.caller, d)).map(renderDecision) };
+    // A token's scope is a glob, checked here rather than in SQL; so pages are cut after it, and total counts what it sees.
+    const shown = decisions.filter((d) => visible(request.caller, d));
+    return { decisions: shown.slice(offset, offset + limit).map(renderDecision), total: shown.length, limit, offset };
   });
 
   app.delete('/triage/:id', {
@@ -119,6 +131,11 @@ const toolVersion = (() => {
     return 'unknown';
   }
 })();
+
+function checkVulnerabilityId(id: string, field: string): void {
+  const problem = vulnerabilityIdProblem(id);
+  if (problem !== null) throw invalid(field, `${field} ${problem}`);
+}
 
 function repositoryName(value: string, field: string): string {
   const parsed = parseRepositoryName(value);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { vulnerabilityIdSchema } from '../vulnerabilities/vulnerability-id.js';
 import { isSuppressingState, triageJustifications, triageStates } from './suppression.js';
 import type { DecisionView } from './triage-queries.js';
 
@@ -10,13 +11,17 @@ const printable = (min: number, max: number, description: string) => Type.String
   description,
 });
 
+const stateSchema = (description: string) => Type.Union(triageStates.map((s) => Type.Literal(s)), {
+  errorMessage: `must be one of ${triageStates.join(', ')} (CycloneDX analysis states)`,
+  description,
+});
+
 export const decisionBody = Type.Object({
-  vulnerability: printable(1, 256, 'Vulnerability id as scanners name it: CVE-…, GHSA-…'),
-  state: Type.Union(triageStates.map((s) => Type.Literal(s)), {
-    errorMessage: `must be one of ${triageStates.join(', ')} (CycloneDX analysis states)`,
-  }),
+  vulnerability: vulnerabilityIdSchema('Vulnerability id as scanners name it: CVE-…, GHSA-…'),
+  state: stateSchema('CycloneDX analysis state; not_affected, false_positive and resolved take findings out of the counts'),
   justification: Type.Optional(Type.Union(triageJustifications.map((s) => Type.Literal(s)), {
     errorMessage: `must be one of ${triageJustifications.join(', ')} (CycloneDX analysis justifications)`,
+    description: 'Why it is not_affected (CycloneDX analysis justification); only with that state',
   })),
   detail: Type.Optional(Type.String({ maxLength: 4096, description: 'Why, in words' })),
   repository: Type.Optional(Type.String({
@@ -39,13 +44,22 @@ export const decisionSchema = Type.Object({
   created_at: Type.String({ description: 'when' }),
 });
 
-export const decisionList = Type.Object({ decisions: Type.Array(decisionSchema) });
+export const decisionList = Type.Object({
+  decisions: Type.Array(decisionSchema),
+  total: Type.Integer({ description: 'decisions matching the filters (and visible to the token), over all pages' }),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
 
 export const listQuery = Type.Object({
-  vulnerability: Type.Optional(printable(1, 256, 'Only decisions about this vulnerability')),
+  vulnerability: Type.Optional(vulnerabilityIdSchema('Only decisions about this vulnerability')),
   repository: Type.Optional(Type.String({
     minLength: 1, maxLength: 255, description: 'Only decisions that hold for this repository: its own and the workspace-wide ones',
   })),
+  package: Type.Optional(printable(1, 512, 'Only decisions that hold for this package: its own and those for every package')),
+  state: Type.Optional(stateSchema('Only decisions in this state')),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
 
 export const vexQuery = Type.Object({

@@ -65,34 +65,7 @@ describeEachEngine('triage: decisions, suppression, VEX', (engine) => {
     .select((eb) => eb.fn.countAll<number>().as('n')).where('scans.digest', '=', D).where('scans.is_current', '=', 1)
     .executeTakeFirstOrThrow()).n);
 
-  test('bad decisions are refused naming the field', async () => {
-    const good = { vulnerability: 'CVE-2024-1000', state: 'not_affected' };
-    const rows: Array<[unknown, string, RegExp]> = [
-      [{ state: 'not_affected' }, 'vulnerability', /^vulnerability is required$/],
-      [{ ...good, vulnerability: '' }, 'vulnerability', /^vulnerability must be 1–256 printable characters$/],
-      [{ ...good, vulnerability: 'CVE\n1' }, 'vulnerability', /printable/],
-      [{ vulnerability: 'CVE-1' }, 'state', /^state is required$/],
-      [{ ...good, state: 'fixed' }, 'state', /^state must be one of resolved, resolved_with_pedigree, exploitable, in_triage, false_positive, not_affected/],
-      [{ ...good, state: 3 }, 'state', /^state must be one of/],
-      [{ ...good, justification: 'because' }, 'justification', /^justification must be one of code_not_present, code_not_reachable/],
-      [{ ...good, detail: 'd'.repeat(4097) }, 'detail', /^detail must be at most 4096 characters long$/],
-      [{ ...good, repository: 'ghcr.io/Acme/Shop' }, 'repository', /^repository is not a valid repository name: .*lowercase/],
-      [{ ...good, repository: `${R}:latest` }, 'repository', /must not include a tag/],
-      [{ ...good, package: '' }, 'package', /^package must be 1–512 printable characters$/],
-      [{ ...good, severity: 'low' }, 'severity', /^severity is not a known field$/],
-      [[good], 'body', /^body must be an object$/],
-    ];
-    for (const [body, field, message] of rows) {
-      const res = await triage(body);
-      assert.equal(res.statusCode, 400, `${JSON.stringify(body).slice(0, 80)}: ${res.body}`);
-      assert.equal(res.json().error.code, 'TW_VALIDATION');
-      assert.equal(res.json().error.field, field, res.body);
-      assert.match(res.json().error.message, message);
-    }
-    const read = await triage(good, t.tokens.read);
-    assert.equal(read.statusCode, 403);
-    assert.equal((await storage.db.selectFrom('triage').selectAll().execute()).length, 0, 'nothing stored');
-  });
+  // Bad input: triage-bad-input.test.ts.
 
   test('a suppressing decision leaves the counts and the trend, the finding stays visible', async () => {
     const before = await summary();

@@ -2,12 +2,16 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import type { Storage } from './database.js';
 import type { EngineCapabilities } from './engine.js';
 import * as m001 from './migrations/001-domain.js';
+import * as m002 from './migrations/002-admission-pods.js';
+import * as m003 from './migrations/003-vulnerability-index.js';
 
 type EngineMigration = { up(db: any, engine: EngineCapabilities): Promise<void> };
 
 /** Numbered, in order; a landed migration is never edited. */
 const migrations: Record<string, EngineMigration> = {
   '001-domain': m001,
+  '002-admission-pods': m002,
+  '003-vulnerability-index': m003,
 };
 
 function provider(engine: EngineCapabilities): MigrationProvider {

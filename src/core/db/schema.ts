@@ -131,6 +131,15 @@ export interface ScanTable {
   /** JSON array of warnings given with the answer (e.g. digests the report named besides ?image=). */
   warnings: string | null;
   created_at: string;
+  /** 1 once its vulnerabilities are in vulnerability_scans (written after the scan commits; migration 003). */
+  vulnerabilities_indexed: Generated<number>;
+}
+
+/** Which scans hold which vulnerability: one row per (vulnerability, scan), the incident question's index. */
+export interface VulnerabilityScanTable {
+  workspace_id: string;
+  vulnerability_id: string;
+  scan_id: string;
 }
 
 export interface FindingTable {
@@ -334,6 +343,32 @@ export interface AdmissionDecisionTable {
   at: string;
 }
 
+/** A live Pod's container as an admission webhook saw it (admission.md "What gets recorded"; migration 002). */
+export interface AdmissionPodTable {
+  workspace_id: string;
+  cluster_id: string;
+  namespace: string;
+  /** Unique within a namespace while the Pod lives; a Pod re-created under the same name has a new uid. */
+  pod_name: string;
+  container: string;
+  /** null when the review did not carry one. */
+  pod_uid: string | null;
+  /** `<cluster>/<namespace>`, as recorded. */
+  environment: string;
+  /** The Pod's controller (a ReplicaSet counted as its Deployment) or its own name. */
+  workload: string;
+  /** `<workload>/<container>`: the deployment's instance key. */
+  instance_name: string;
+  repository: string;
+  tag: string | null;
+  /** null until known (a tag never seen pushed, before the kubelet's status update). */
+  digest: string | null;
+  /** 'status' (kubelet imageID) | 'reference' (pinned) | 'tag' (tag history); null while the digest is unknown. */
+  resolved_from: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   tokens: TokenTable;
@@ -346,6 +381,7 @@ export interface Database {
   build_images: BuildImageTable;
   scans: ScanTable;
   findings: FindingTable;
+  vulnerability_scans: VulnerabilityScanTable;
   triage: TriageTable;
   environments: EnvironmentTable;
   deployments: DeploymentTable;
@@ -360,4 +396,5 @@ export interface Database {
   clusters: ClusterTable;
   policies: PolicyTable;
   admission_decisions: AdmissionDecisionTable;
+  admission_pods: AdmissionPodTable;
 }
