@@ -7,7 +7,7 @@
 import type { Db } from '../core/db/database.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
 import { insertRows } from '../core/db/multi-row-insert.js';
-import { clearFailures, countFailure, disableNotification } from '../notifications/notification-queries.js';
+import { clearFailures, clearFailuresOf, countFailure, disableNotification } from '../notifications/notification-queries.js';
 import { skipPendingDeliveries, type DeliveryStatus } from './delivery-queries.js';
 
 export interface AttemptRecord {
@@ -113,7 +113,8 @@ export async function completeSucceededDeliveries(
     delivery_id: deliveryId, at: attempt.at, status_code: attempt.statusCode, error: attempt.error,
     latency_ms: attempt.latencyMs, response_excerpt: attempt.excerpt,
   })));
-  for (const id of new Set(recorded.map((item) => item.notificationId))) await clearFailures(trx, id);
+  const notifications = [...new Set(recorded.map((item) => item.notificationId))];
+  for (let i = 0; i < notifications.length; i += CHUNK) await clearFailuresOf(trx, notifications.slice(i, i + CHUNK));
   return ours;
 }
 

@@ -45,6 +45,13 @@ export async function clearFailures(trx: Db, id: string): Promise<void> {
     .where('id', '=', id).where('number_of_failures', '<>', 0).execute();
 }
 
+/** clearFailures for many notifications in one statement (the delivery worker's batch of successes). */
+export async function clearFailuresOf(trx: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.updateTable('notifications').set({ number_of_failures: 0 })
+    .where('id', 'in', ids).where('number_of_failures', '<>', 0).execute();
+}
+
 /** A delivery used up its attempts: one more failure, and disabled at FAILURES_TO_DISABLE. Answers whether it is now disabled. */
 export async function countFailure(trx: Db, id: string): Promise<boolean> {
   const row = await trx.updateTable('notifications')
