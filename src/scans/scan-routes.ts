@@ -8,13 +8,10 @@ import { parseImageReference, parseRepositoryName } from '../registry/image-refe
 import { recordDecisions } from '../triage/record-triage.js';
 import { renderDecision } from '../triage/triage-schemas.js';
 import { triageJustifications } from '../triage/suppression.js';
-import { isVexOnly } from './parsers/cyclonedx-parser.js';
-import { nulPath } from './parsers/json-reading.js';
-import { parseReport } from './parsers/parse-report.js';
-import { ReportError, type ParsedReport } from './parsers/report-types.js';
+import type { ParsedReport } from './parsers/report-types.js';
 import { ingestScan } from './ingest-scan.js';
 import { VulnerabilityIndexer } from './vulnerability-index.js';
-import { REPORT_LIMIT_BYTES, knownNulFree, registerReportBodyParser } from './report-body-parser.js';
+import { PreparedReport, REPORT_LIMIT_BYTES, registerReportBodyParser } from './report-body-parser.js';
 import { chooseScanImage } from './scan-image.js';
 import { scanAnswer, scanQuery, vexAnswer } from './scan-schemas.js';
 
@@ -65,26 +62,14 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
 };
 
 /**
- * The parsed report, and whether it is a VEX document. The request lets go of the JSON tree here: a 2 MB report is
- * tens of thousands of objects that would otherwise live, and be copied by the garbage collector, until the answer.
+ * The parsed report, and whether it is a VEX document (report-body-parser.ts prepared both). The request lets go of
+ * it here, so nothing holds the findings longer than the ingest needs them.
  */
 function takeReport(request: { body: unknown }): { report: ParsedReport; vex: boolean } {
-  const json = request.body;
+  const prepared = request.body;
   request.body = null;
-  return { report: readReport(json), vex: isVexOnly(json) };
-}
-
-function readReport(json: unknown): ParsedReport {
-  const nul = knownNulFree(json) ? null : nulPath(json);
-  if (nul !== null) {
-    throw new ApiError('TW_VALIDATION', `the report holds the NUL character (\\u0000) at ${nul}, which cannot be stored; remove it`, { field: 'body' });
-  }
-  try {
-    return parseReport(json);
-  } catch (error) {
-    if (error instanceof ReportError) throw new ApiError('TW_VALIDATION', error.message, { field: 'body' });
-    throw error;
-  }
+  if (!(prepared instanceof PreparedReport)) throw new ApiError('TW_BAD_REQUEST', 'the body must be a scan report (JSON)');
+  return { report: prepared.report, vex: prepared.vex };
 }
 
 const justifications = new Set<string>(triageJustifications);
