@@ -37,6 +37,7 @@ import { nowIso } from '../src/core/clock.js';
 import { severities, type ParsedFinding } from '../src/scans/parsers/report-types.js';
 import { summarise } from '../src/scans/scan-summary.js';
 import { insertCurrentScan, insertFindings, type FindingRow } from '../src/scans/scan-queries.js';
+import { indexWaitingScans } from '../src/scans/vulnerability-index.js';
 import { recordTrendPoints } from '../src/trend/trend-points.js';
 import { insertBuild, pushTag } from '../test/support/test-scans.js';
 import {
@@ -255,6 +256,8 @@ main(async () => {
   await migrateToLatest(storage);
   const { workspaceId } = await bootstrapDefaultWorkspace(storage.db, null);
   const loaded = await loadData(storage, workspaceId);
+  // As a running server does a moment after each scan (scans/vulnerability-index.ts).
+  while ((await storage.transact((trx) => indexWaitingScans(trx, 200))) > 0);
   const loadSeconds = (performance.now() - t0) / 1000;
   const statistics = db.engine === 'postgres' ? await analyzePostgres(storage) : '';
   const count = async (table: 'deployments' | 'images' | 'scans' | 'findings' | 'builds') =>
