@@ -1,18 +1,21 @@
 /*
  * `/compare` (ui.md): pick a base and a head — an image pinned by digest or env:NAME — and see the difference by
  * repository (instances added, removed, changed) and by vulnerability (added, removed, unchanged), as the API gives
- * it. Both sides live in the address (?base=&head=) so a comparison can be shared.
+ * it, each list a page at a time (compare-instances.tsx, compare-vulnerabilities.tsx). Both sides, and the page of
+ * each list, live in the address (?base=&head=&added_page=) so a comparison can be shared.
  */
 import { useState, type FormEvent } from 'react';
 import { apiPaths, pages, shortDigest } from '../api/paths';
 import { useApi } from '../api/use-api';
 import type { EnvironmentSummary } from '../api/types';
-import type { CompareAnswer, CompareSide, CompareUnit, CompareVulnerability } from '../api/image-types';
+import type { CompareAnswer, CompareSide } from '../api/image-types';
 import { Loaded } from '../components/feedback';
 import { FormField } from '../components/form-field';
-import { SeverityBadge, SeverityCounts } from '../components/severity';
+import { SeverityCounts } from '../components/severity';
 import { useTitle } from '../components/use-title';
 import { Link, navigate, useLocation } from '../router';
+import { CompareInstances } from './compare-instances';
+import { CompareVulnerabilities } from './compare-vulnerabilities';
 
 export function ComparePage() {
   useTitle('Compare');
@@ -54,8 +57,6 @@ function sideLabel(s: CompareSide) {
   return <>{what} <span className="muted">({s.images} image{s.images === 1 ? '' : 's'}, {s.status.replace('_', ' ')}{s.unscanned_images ? `, ${s.unscanned_images} not scanned` : ''})</span></>;
 }
 
-const unit = (u: CompareUnit | null) => u ? <><Link to={pages.image(u.repository, u.digest)} className="mono" title={u.digest}>{shortDigest(u.digest)}</Link>{u.tag ? ` (${u.tag})` : ''}{u.scanned ? '' : <span className="muted"> not scanned</span>}</> : <span className="muted">–</span>;
-
 function CompareResult({ r }: { r: CompareAnswer }) {
   return (
     <div data-testid="compare-result">
@@ -67,51 +68,9 @@ function CompareResult({ r }: { r: CompareAnswer }) {
         <dt>Unchanged</dt><dd>{r.counts.unchanged.total}</dd>
       </dl>
       <h2>By repository</h2>
-      {r.instances.length === 0 ? <p className="empty">No instance differs ({r.instances_unchanged} unchanged).</p> : (
-        <div className="table-wrap">
-          <table>
-            <thead><tr><th scope="col">Instance</th><th scope="col">Change</th><th scope="col">Repository</th><th scope="col">Base</th><th scope="col">Head</th></tr></thead>
-            <tbody>
-              {r.instances.map((i) => (
-                <tr key={i.name}>
-                  <td>{i.name}</td><td><span className="badge">{i.change}</span></td>
-                  <td className="wrap-anywhere">{(i.head ?? i.base)?.repository}</td><td>{unit(i.base)}</td><td>{unit(i.head)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {r.instances_unchanged > 0 ? <p className="help">{r.instances_unchanged} instances unchanged.</p> : null}
-        </div>
-      )}
+      <CompareInstances instances={r.instances} unchanged={r.instances_unchanged} />
       <h2>By vulnerability</h2>
-      <div className="split">
-        <VulnerabilityList title="Added by head" items={r.vulnerabilities.added} />
-        <VulnerabilityList title="Removed by head" items={r.vulnerabilities.removed} />
-      </div>
-      <details><summary>Unchanged ({r.vulnerabilities.unchanged.length})</summary><VulnerabilityList title="Unchanged" items={r.vulnerabilities.unchanged} /></details>
+      <CompareVulnerabilities lists={r.vulnerabilities} />
     </div>
-  );
-}
-
-function VulnerabilityList({ title, items }: { title: string; items: CompareVulnerability[] }) {
-  return (
-    <section aria-label={title}>
-      <h3>{title} ({items.length})</h3>
-      {items.length === 0 ? <p className="empty">None.</p> : (
-        <div className="table-wrap">
-          <table>
-            <thead><tr><th scope="col">Vulnerability</th><th scope="col">Severity</th><th scope="col">Package</th><th scope="col">Fixed in</th></tr></thead>
-            <tbody>
-              {items.map((v) => (
-                <tr key={`${v.vulnerability_id}|${v.package}`}>
-                  <td><Link to={pages.vulnerability(v.vulnerability_id)}>{v.vulnerability_id}</Link></td>
-                  <td><SeverityBadge severity={v.severity} /></td><td>{v.package}</td><td className="mono">{v.fixed_version ?? <span className="muted">no fix</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
   );
 }
