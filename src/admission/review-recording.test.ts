@@ -27,8 +27,8 @@ describeEachEngine('admission recording, as a cluster drives it', (engine) => {
   const P = sha('c3');
   const T = sha('d4');
 
-  interface Instance { name: string; repository: string; digest: string; tag: string | null; source: string }
-  interface Entry { change: string; name: string; digest: string; replaced: string | null }
+  interface Instance { name: string; repository: string; digest: string; tag: string | null; source: string; resolved_from?: string }
+  interface Entry { change: string; name: string; digest: string; replaced: string | null; resolved_from?: string }
 
   const instances = async (): Promise<Map<string, Instance>> => {
     const res = await t.call('GET', `/api/v1/environments/${env}`, { token: t.tokens.read });
@@ -183,7 +183,10 @@ describeEachEngine('admission recording, as a cluster drives it', (engine) => {
     assert.ok(api);
     assert.equal(api.digest, T);
     assert.equal(api.tag, '1.4');
-    assert.equal(api.source, 'admission:tag', 'resolved_from "tag" shows as the source admission:tag');
+    assert.equal(api.source, 'admission:tag');
+    assert.equal(api.resolved_from, 'tag', 'the environment view marks the digest as resolved from the tag');
+    const entry = (await history()).find((e) => e.name === 'api/server' && e.change === 'deployed');
+    assert.equal(entry?.resolved_from, 'tag', 'and so does the history');
     const row = await storage.db.selectFrom('admission_pods').select(['resolved_from', 'digest']).where('pod_name', '=', 'api-7f9c-zzzzz').executeTakeFirstOrThrow();
     assert.deepEqual(row, { resolved_from: 'tag', digest: T });
     // The kubelet confirms the digest: no new deployment.

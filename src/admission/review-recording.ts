@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../core/db/database.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
-import { recordDeployment, undeploy, type Writer } from '../deployments/record-deployment.js';
+import { ADMISSION_TAG_SOURCE, recordDeployment, undeploy, type Writer } from '../deployments/record-deployment.js';
 import type { ImageReference } from '../registry/image-reference.js';
 import {
   deletePodRows, deleteWorkloadRows, instanceRows, podRows, runningInstances, upsertPodRows, workloadRows, type PodKey, type PodRow,
@@ -163,7 +163,7 @@ async function deploy(
     environment: place.environment,
     platform,
     // The views show the source; a digest taken from tag history rather than from the kubelet or the reference says so.
-    source: resolvedFrom === 'tag' ? 'admission:tag' : 'admission',
+    source: resolvedFrom === 'tag' ? ADMISSION_TAG_SOURCE : 'admission',
   });
   return outcome.created;
 }

@@ -102,6 +102,7 @@ export interface HistoryRow {
   digest: string;
   tag: string | null;
   replaced_digest: string | null;
+  source: string;
 }
 
 /**
@@ -113,11 +114,11 @@ export async function listHistory(db: Db, environmentId: string, page?: { limit:
     .where('d.environment_id', '=', environmentId);
   const started = base().select([
     sql<HistoryRow['change']>`'deployed'`.as('change'), 'd.deployed_at as at', 'd.id', 'd.instance_name', 'r.name as repository',
-    'd.digest', 'd.tag', 'd.replaced_digest',
+    'd.digest', 'd.tag', 'd.replaced_digest', 'd.source',
   ]);
   const ended = base().where('d.undeployed_at', 'is not', null).select([
     sql<HistoryRow['change']>`'undeployed'`.as('change'), sql<string>`d.undeployed_at`.as('at'), 'd.id', 'd.instance_name',
-    'r.name as repository', 'd.digest', 'd.tag', sql<string | null>`null`.as('replaced_digest'),
+    'r.name as repository', 'd.digest', 'd.tag', sql<string | null>`null`.as('replaced_digest'), 'd.source',
   ]);
   let q = db.selectFrom(started.unionAll(ended).as('h'))
     .selectAll()

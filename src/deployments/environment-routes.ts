@@ -17,6 +17,7 @@ import { trendDeltasSchema, verdictSchema } from '../trend/trend-series.js';
 import { defaultSince, trendVerdict } from '../trend/trend-window.js';
 import { currentScansOf, type CurrentScan } from '../images/current-scans.js';
 import { factsOf, instanceFactsFields, loadFactSources } from '../images/instance-facts.js';
+import { ADMISSION_TAG_SOURCE } from './record-deployment.js';
 
 const envParams = Type.Object({ env: environmentName });
 const page = (max: number, def: number) => ({
@@ -39,6 +40,12 @@ const environmentSummary = Type.Object({
   trend: trendSummary,
 });
 
+/** admission.md: a Pod's digest taken from the tag's last push, not from the Pod or the kubelet, is marked so. */
+const resolvedFromField = {
+  resolved_from: Type.Optional(Type.Literal('tag', { description: 'the digest is the one Tidewatch last saw pushed for the tag (admission webhook)' })),
+};
+const resolvedFrom = (source: string) => (source === ADMISSION_TAG_SOURCE ? { resolved_from: 'tag' as const } : {});
+
 const instance = Type.Object({
   name: Type.String(),
   repository: Type.String(),
@@ -50,6 +57,7 @@ const instance = Type.Object({
   since: Type.String(),
   last_seen_at: Type.String(),
   source: Type.String(),
+  ...resolvedFromField,
   ...instanceFactsFields,
 });
 
@@ -62,6 +70,7 @@ const historyEntry = Type.Object({
   digest: Type.String(),
   tag: Type.Union([Type.String(), Type.Null()]),
   replaced: Type.Union([Type.String(), Type.Null()]),
+  ...resolvedFromField,
 });
 
 /** Spec deployments.md, "Reading it back": environments, one environment's instances, its history. */
@@ -129,6 +138,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
         since: r.deployed_at,
         last_seen_at: r.last_seen_at,
         source: r.source,
+        ...resolvedFrom(r.source),
       })),
     };
   });
@@ -176,6 +186,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
         digest: r.digest,
         tag: r.tag,
         replaced: r.replaced_digest,
+        ...resolvedFrom(r.source),
       })),
     };
   });

@@ -16,6 +16,12 @@ import {
   type DeploymentRow,
 } from './deployment-queries.js';
 
+/**
+ * The source of a deployment the admission webhook recorded with the digest Tidewatch last saw pushed for the Pod's
+ * tag (admission.md: marked `resolved_from: "tag"`, which the environment views show).
+ */
+export const ADMISSION_TAG_SOURCE = 'admission:tag';
+
 export interface Platform {
   os: string;
   architecture: string;
@@ -31,6 +37,7 @@ export interface DeploymentInput {
   instanceName: string | null;
   environment: string;
   platform: Platform;
+  /** Who recorded it: `api`, `cli`, `admission`, or ADMISSION_TAG_SOURCE. */
   source: string;
 }
 
