@@ -278,6 +278,8 @@ describeEachEngine('two processes deliver from one database', (engine) => {
     assert.equal(await repoPushEvents(storage, notification), EVENTS);
 
     await waitForDistinct(receiver, EVENTS, LEASE_MS + 30_000);
+    // As above: what the dead process sent without recording arrived already and is sent again after its lease.
+    await waitForAllSucceeded(storage, notification, LEASE_MS + 30_000);
     const ids = await deliveryIds(storage, notification);
     const { duplicates } = assertAtLeastOnce(receiver, ids);
     await stop(b!);
