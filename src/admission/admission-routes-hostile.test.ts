@@ -199,3 +199,42 @@ describeEachEngine('admission with the database gone', (engine) => {
     assert.equal(res.json().error.code, 'TW_UNAVAILABLE');
   });
 });
+
+describeEachEngine('admission when the check passes but recording fails', (engine) => {
+  let storage: TestStorage;
+  let t: TestApp;
+  let secret: string;
+  let failWrites = false;
+  const pod = (name: string, image: string) => admissionReview({ operation: 'CREATE', namespace: 'shop', object: podObject({ name, namespace: 'shop', containers: [{ name: 'app', image }] }) });
+
+  before(async () => {
+    storage = await openTestStorage(engine);
+    // Reads work; every write transaction fails, as a full disk or a read-only replica would make it.
+    const flaky: TestStorage = {
+      ...storage,
+      transact: (work) => (failWrites ? Promise.reject(new Error('database or disk is full')) : storage.transact(work)),
+    };
+    t = await startTestApp(flaky);
+    secret = await createCluster(t, 'flaky');
+    const policy = { name: 'no-latest', environments: ['flaky/*'], mode: 'enforce', rules: { allowed_repositories: ['registry.example.com/**'] } };
+    assert.equal((await t.call('POST', '/api/v1/policies', { body: policy })).statusCode, 201);
+    failWrites = true;
+  });
+  after(async () => { await t?.close(); await storage?.dispose(); });
+
+  test('an allowed Pod stays allowed, with a warning that it was not recorded; nothing is stored', async () => {
+    const before = (await storage.db.selectFrom('deployments').select('id').execute()).length;
+    const answer = await review(t, secret, pod('web-1', `registry.example.com/acme/web@${sha(3)}`));
+    assert.equal(answer.allowed, true);
+    assert.ok(answer.warnings?.some((w) => /^Tidewatch could not record this request: .*database or disk is full/.test(w)), JSON.stringify(answer.warnings));
+    assert.equal((await storage.db.selectFrom('deployments').select('id').execute()).length, before);
+    assert.equal((await storage.db.selectFrom('admission_pods').select('pod_name').execute()).length, 0);
+  });
+
+  test('a refusal still refuses: the check needs only reads', async () => {
+    const answer = await review(t, secret, pod('bad-1', `docker.io/library/nginx@${sha(4)}`));
+    assert.equal(answer.allowed, false);
+    assert.equal(answer.status?.code, 403);
+    assert.match(answer.status!.message, /no-latest/);
+  });
+});
