@@ -89,17 +89,24 @@ describeEachEngine('delivery worker', (engine) => {
     await next.stop();
   });
 
-  test('a claim whose lease ran out (its process died) is taken over and sent', async () => {
+  /** A delivery of a fresh notification's event, left claimed by another process until `leaseUntil`. */
+  async function leftClaimed(id: string, owner: string, leaseUntil: string) {
     const r = await receiver();
     const { repo, n } = await setUp({ url: r.url });
     const event = await storage.db.selectFrom('events as e').innerJoin('repositories as rp', 'rp.id', 'e.repository_id')
       .select('e.id').where('rp.name', '=', repo).executeTakeFirstOrThrow();
-    const past = new Date(Date.now() - 1000).toISOString();
-    const id = '00000000-0000-7000-8000-00000000dead';
+    const now = new Date().toISOString();
     await storage.db.insertInto('deliveries').values({
       id, workspace_id: t.workspaceId, notification_id: n.uuid, event_id: Number(event.id), status: 'delivering', attempts: 0,
-      next_attempt_at: past, lease_until: past, lease_owner: 'dead-host:1:x', created_at: past, completed_at: null,
+      next_attempt_at: now, lease_until: leaseUntil, lease_owner: owner, created_at: now, completed_at: null,
     }).execute();
+    return { r, n };
+  }
+  const inAMinute = () => new Date(Date.now() + 60_000).toISOString();
+
+  test('a claim whose lease ran out (its process died) is taken over and sent', async () => {
+    const id = '00000000-0000-7000-8000-00000000dead';
+    const { r, n } = await leftClaimed(id, 'dead-host:1:x', new Date(Date.now() - 1000).toISOString());
     const w = worker(storage);
     const [got] = await r.waitFor(1, 3000);
     assert.equal(got!.headers['webhook-id'], id);
@@ -109,16 +116,7 @@ describeEachEngine('delivery worker', (engine) => {
   });
 
   test('a live claim of another process is left alone while its lease runs (no double send)', { skip: engine === 'sqlite' ? 'SQLite is one process: claims left at start-up are released at once (next test)' : false }, async () => {
-    const r = await receiver();
-    const { repo, n } = await setUp({ url: r.url });
-    const event = await storage.db.selectFrom('events as e').innerJoin('repositories as rp', 'rp.id', 'e.repository_id')
-      .select('e.id').where('rp.name', '=', repo).executeTakeFirstOrThrow();
-    const now = new Date().toISOString();
-    await storage.db.insertInto('deliveries').values({
-      id: '00000000-0000-7000-8000-0000000a11fe', workspace_id: t.workspaceId, notification_id: n.uuid, event_id: Number(event.id),
-      status: 'delivering', attempts: 0, next_attempt_at: now, lease_until: new Date(Date.now() + 60_000).toISOString(),
-      lease_owner: 'other-host:2:y', created_at: now, completed_at: null,
-    }).execute();
+    const { r, n } = await leftClaimed('00000000-0000-7000-8000-0000000a11fe', 'other-host:2:y', inAMinute());
     const w = worker(storage);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(r.received.length, 0);
@@ -127,16 +125,7 @@ describeEachEngine('delivery worker', (engine) => {
   });
 
   test('SQLite: claims left by a previous process are released at start-up and sent at once', { skip: engine === 'postgres' ? 'PostgreSQL is shared by several processes: leases run out instead' : false }, async () => {
-    const r = await receiver();
-    const { repo, n } = await setUp({ url: r.url });
-    const event = await storage.db.selectFrom('events as e').innerJoin('repositories as rp', 'rp.id', 'e.repository_id')
-      .select('e.id').where('rp.name', '=', repo).executeTakeFirstOrThrow();
-    const now = new Date().toISOString();
-    await storage.db.insertInto('deliveries').values({
-      id: '00000000-0000-7000-8000-0000000c4a54', workspace_id: t.workspaceId, notification_id: n.uuid, event_id: Number(event.id),
-      status: 'delivering', attempts: 0, next_attempt_at: now, lease_until: new Date(Date.now() + 60_000).toISOString(),
-      lease_owner: 'crashed:3:z', created_at: now, completed_at: null,
-    }).execute();
+    const { r, n } = await leftClaimed('00000000-0000-7000-8000-0000000c4a54', 'crashed:3:z', inAMinute());
     const w = worker(storage);
     await r.waitFor(1, 2000);
     await eventually(() => deliveriesOf(storage, n.uuid), (rows) => rows[0]?.status === 'succeeded');
