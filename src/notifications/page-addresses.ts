@@ -28,23 +28,6 @@ export type Page =
   | { page: 'integrations' }
   | { page: 'tokens' };
 
-export type PageName = Page['page'];
-
-/** The addresses of ui.md's table, as patterns (for documentation and for routers that want the list). */
-export const pageAddresses: ReadonlyArray<{ page: PageName; address: string }> = [
-  { page: 'environments', address: '/' },
-  { page: 'environment', address: '/environments/{env}' },
-  { page: 'repository', address: '/repositories/{repository}' },
-  { page: 'build', address: '/repositories/{repository}/build/{id}' },
-  { page: 'image', address: '/images/{repository}@{digest}' },
-  { page: 'compare', address: '/compare' },
-  { page: 'vulnerability', address: '/vulnerabilities/{id}' },
-  { page: 'policies', address: '/policies' },
-  { page: 'clusters', address: '/clusters' },
-  { page: 'integrations', address: '/integrations' },
-  { page: 'tokens', address: '/settings/tokens' },
-];
-
 const fixed: Record<string, Page> = {
   '/': { page: 'environments' },
   '/compare': { page: 'compare' },
