@@ -7,7 +7,7 @@
 import type { Db } from '../core/db/database.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
 import { insertRows } from '../core/db/multi-row-insert.js';
-import { clearFailures, clearFailuresOf, countFailure, disableNotification } from '../notifications/notification-queries.js';
+import { clearFailuresOf, countFailure, disableNotification } from '../notifications/notification-queries.js';
 import { skipPendingDeliveries, type DeliveryStatus } from './delivery-queries.js';
 
 export interface AttemptRecord {
@@ -69,7 +69,7 @@ export async function completeDelivery(
   if (!(await finishDelivery(trx, claim.owner, claim.deliveryId, claim.attempts, outcome, attempt.at))) return false;
   await insertAttempt(trx, claim.deliveryId, attempt);
   if (outcome.status === 'succeeded') {
-    await clearFailures(trx, claim.notificationId);
+    await clearFailuresOf(trx, [claim.notificationId]);
     return true;
   }
   if (outcome.status === 'failed') {

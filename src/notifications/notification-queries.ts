@@ -39,13 +39,10 @@ export async function resetNotification(trx: Db, repositoryId: string, id: strin
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** A delivery succeeded: failures start counting from 0 again (written only when there is something to clear). */
-export async function clearFailures(trx: Db, id: string): Promise<void> {
-  await trx.updateTable('notifications').set({ number_of_failures: 0 })
-    .where('id', '=', id).where('number_of_failures', '<>', 0).execute();
-}
-
-/** clearFailures for many notifications in one statement (the delivery worker's batch of successes). */
+/**
+ * Deliveries of these notifications succeeded: their failures start counting from 0 again (written only where there
+ * is something to clear). One statement for the delivery worker's whole batch of successes.
+ */
 export async function clearFailuresOf(trx: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await trx.updateTable('notifications').set({ number_of_failures: 0 })
