@@ -25,16 +25,21 @@ export function DeliveryLog({ repository, notification, mayRedeliver, refreshKey
   const busy = log.data?.deliveries.some((d) => d.status === 'pending' || d.status === 'delivering') ?? false;
 
   useEffect(() => { reload(); }, [refreshKey, reload]);
-  const [wasBusy, setWasBusy] = useState(false);
+  // What the log settled on: when it changes (a delivery finished, or a new one was already finished by the time the
+  // log first saw it) the list's "last delivery", failures and enabled state may have changed too.
+  const settled = busy || !log.data ? null : log.data.deliveries.map((d) => `${d.id}:${d.status}:${d.attempts.length}`).join(',');
+  const [lastSettled, setLastSettled] = useState<string | null>(null);
   useEffect(() => {
-    if (busy !== wasBusy) {
-      setWasBusy(busy);
-      if (!busy) onSettled();
+    if (settled !== null && settled !== lastSettled) {
+      setLastSettled(settled);
+      onSettled();
     }
+  }, [settled, lastSettled, onSettled]);
+  useEffect(() => {
     if (!busy) return;
     const timer = setInterval(reload, 1000);
     return () => clearInterval(timer);
-  }, [busy, wasBusy, reload, onSettled]);
+  }, [busy, reload]);
 
   const redeliver = async (d: Delivery) => {
     setActionError(undefined);
