@@ -36,7 +36,9 @@ import { recordDeployment } from '../src/deployments/record-deployment.js';
 import { nowIso } from '../src/core/clock.js';
 import { severities, type ParsedFinding } from '../src/scans/parsers/report-types.js';
 import { summarise } from '../src/scans/scan-summary.js';
-import { insertCurrentScan, insertFindings, type FindingRow } from '../src/scans/scan-queries.js';
+import { insertCurrentScan, insertFindings } from '../src/scans/scan-queries.js';
+import { DescriptionWrites } from '../src/scans/description-store.js';
+import { findingRows } from '../src/scans/ingest-scan.js';
 import { indexWaitingScans } from '../src/scans/vulnerability-index.js';
 import { recordTrendPoints } from '../src/trend/trend-points.js';
 import { insertBuild, pushTag } from '../test/support/test-scans.js';
@@ -116,22 +118,8 @@ function releaseVulnerabilities(random: () => number): number[][] {
 async function recordScan(storage: Storage, workspaceId: string, repository: string, digest: string, findings: ParsedFinding[]) {
   const at = nowIso();
   const scanId = newId();
-  // As ingestScan maps report.findings to rows (its cvssScore() keeps a 0–10 score as it is, and these all are).
-  const rows: FindingRow[] = findings.map((f) => ({
-    scan_id: scanId,
-    workspace_id: workspaceId,
-    digest,
-    vulnerability_id: f.vulnerabilityId,
-    package: f.package,
-    installed_version: f.installedVersion,
-    location: f.location,
-    fixed_version: f.fixedVersion,
-    fix_state: f.fixState,
-    severity: f.severity,
-    cvss: f.cvss,
-    link: f.link,
-    description: f.description,
-  }));
+  const descriptions = new DescriptionWrites(storage);
+  const rows = findingRows(scanId, workspaceId, digest, findings, descriptions);
   await storage.transact(async (trx) => {
     const repositoryId = await ensureRepository(trx, workspaceId, repository, at);
     await ensureImage(trx, { workspaceId, repositoryId, digest, at });
@@ -140,8 +128,10 @@ async function recordScan(storage: Storage, workspaceId: string, repository: str
       findings_count: rows.length, is_current: 1, summary: JSON.stringify(summarise(rows, () => false)), warnings: null,
       created_at: at,
     }, null);
+    await descriptions.write(trx, storage.engine);
     await insertFindings(trx, storage.engine, rows);
   });
+  descriptions.committed();
 }
 
 interface Loaded {

@@ -24,9 +24,11 @@ import { bootstrapDefaultWorkspace } from '../src/workspaces/bootstrap.js';
 import { ensureImage, ensureRepository } from '../src/registry/repository-queries.js';
 import { parseImageReference, type ImageReference } from '../src/registry/image-reference.js';
 import { recordDeployment } from '../src/deployments/record-deployment.js';
-import { severities } from '../src/scans/parsers/report-types.js';
+import { severities, type ParsedFinding } from '../src/scans/parsers/report-types.js';
 import { summarise } from '../src/scans/scan-summary.js';
-import { insertCurrentScan, insertFindings, type FindingRow } from '../src/scans/scan-queries.js';
+import { insertCurrentScan, insertFindings } from '../src/scans/scan-queries.js';
+import { DescriptionWrites } from '../src/scans/description-store.js';
+import { findingRows } from '../src/scans/ingest-scan.js';
 import { recordTrendPoints } from '../src/trend/trend-points.js';
 import { pushTag } from '../test/support/test-scans.js';
 import { ensureWebBuild } from '../test/ui/support/web-build.js';
@@ -52,15 +54,15 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unkno
   }));
 }
 
-function findingRows(scanId: string, workspaceId: string, digest: string, count: number, salt: number): FindingRow[] {
+function parsedFindings(count: number, salt: number): ParsedFinding[] {
   return Array.from({ length: count }, (_, i) => {
     const v = (i * 7919 + salt) % 50_000;
     const severity = severities[[0, 1, 1, 2, 2, 2, 3, 3, 4, 5][v % 10]!]!;
     const fixed = v % 3 === 0 ? `${v % 9}.${v % 7}.1` : null;
     return {
-      scan_id: scanId, workspace_id: workspaceId, digest, vulnerability_id: `CVE-2025-${String(10_000 + v)}`,
-      package: `pkg-${v % 600}`, installed_version: `${v % 9}.${v % 7}.0`, location: null, fixed_version: fixed,
-      fix_state: fixed ? 'fixed' : 'not_fixed', severity, cvss: severity === 'Unknown' ? null : [9.8, 7.5, 5.5, 3.1, 1.0][severities.indexOf(severity)]!,
+      vulnerabilityId: `CVE-2025-${String(10_000 + v)}`, package: `pkg-${v % 600}`, installedVersion: `${v % 9}.${v % 7}.0`,
+      location: null, fixedVersion: fixed, fixState: fixed ? 'fixed' : 'not_fixed', severity,
+      cvss: severity === 'Unknown' ? null : [9.8, 7.5, 5.5, 3.1, 1.0][severities.indexOf(severity)]!,
       link: `https://avd.aquasec.com/nvd/cve-2025-${10_000 + v}`, description: `CVE-2025-${10_000 + v} in pkg-${v % 600}`.padEnd(160, ' lorem ipsum'),
     };
   });
@@ -69,7 +71,8 @@ function findingRows(scanId: string, workspaceId: string, digest: string, count:
 async function scan(storage: Storage, workspaceId: string, repository: string, digest: string, count: number, salt: number): Promise<void> {
   const at = nowIso();
   const id = newId();
-  const rows = findingRows(id, workspaceId, digest, count, salt);
+  const descriptions = new DescriptionWrites(storage);
+  const rows = findingRows(id, workspaceId, digest, parsedFindings(count, salt), descriptions);
   await storage.transact(async (trx) => {
     const repositoryId = await ensureRepository(trx, workspaceId, repository, at);
     await ensureImage(trx, { workspaceId, repositoryId, digest, at });
@@ -77,8 +80,10 @@ async function scan(storage: Storage, workspaceId: string, repository: string, d
       id, workspace_id: workspaceId, digest, format: 'trivy', scanner_name: 'Trivy', scanner_version: '0.50.0',
       findings_count: rows.length, is_current: 1, summary: JSON.stringify(summarise(rows, () => false)), warnings: null, created_at: at,
     }, null);
+    await descriptions.write(trx, storage.engine);
     await insertFindings(trx, storage.engine, rows);
   });
+  descriptions.committed();
 }
 
 async function seed(storage: Storage, workspaceId: string): Promise<number> {

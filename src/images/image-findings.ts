@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/database.js';
+import { descriptionText } from '../scans/description-store.js';
 import { severities, type Severity } from '../scans/parsers/report-types.js';
 import { decisionsForRepositories } from '../triage/triage-queries.js';
 import { isSuppressingState, suppressionOf } from '../triage/suppression.js';
@@ -46,8 +47,8 @@ const rank = new Map<string, number>(severities.map((s, i) => [s, i]));
 export const severityRank = (s: string) => rank.get(s) ?? severities.length;
 
 export async function findingsOfScan(db: Db, scanId: string, filter: Pick<FindingFilter, 'severities' | 'fixStates'>) {
-  let q = db.selectFrom('findings')
-    .select(['vulnerability_id', 'package', 'installed_version', 'fixed_version', 'fix_state', 'severity', 'cvss', 'location', 'link', 'description'])
+  let q = db.selectFrom('findings').leftJoin('descriptions', 'descriptions.hash', 'findings.description_hash')
+    .select(['vulnerability_id', 'package', 'installed_version', 'fixed_version', 'fix_state', 'severity', 'cvss', 'location', 'link', descriptionText('findings')])
     .where('scan_id', '=', scanId);
   if (filter.severities) q = q.where('severity', 'in', filter.severities);
   if (filter.fixStates) q = q.where('fix_state', 'in', filter.fixStates);

@@ -113,7 +113,7 @@ function storedData(kind: EventKind): Json {
     return withDescription(vulnerabilityFoundData({
       scan_id: 's', workspace_id: 'w', digest: `sha256:${'b'.repeat(64)}`, vulnerability_id: v.id, package: 'openssl',
       installed_version: '3.0.2', location: null, fixed_version: '3.0.7', fix_state: 'fixed', severity: v.priority, cvss: 9.8,
-      link: v.link, description: v.description,
+      link: v.link, description: null, description_hash: null,
     }, { id: 'r', name: 'quay.io/dgangaia/repository' }, `sha256:${'b'.repeat(64)}`, ['latest', 'othertag'], false), v.description);
   }
   return buildEventData(buildRow(kind), phases[kind as keyof typeof phases]);

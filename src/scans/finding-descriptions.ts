@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/database.js';
+import { descriptionText } from './description-store.js';
 
 /**
  * The descriptions of findings, for the `vulnerability_found` payloads rendered at delivery time. The event rows
@@ -26,14 +27,13 @@ export async function findingDescriptions(db: Db, refs: readonly FindingRef[]): 
     const scans = scanIds.slice(i, i + CHUNK);
     const ids = [...new Set(refs.filter((r) => scans.includes(r.scanId)).map((r) => r.vulnerabilityId))];
     for (let j = 0; j < ids.length; j += CHUNK) {
-      const rows = await db.selectFrom('findings')
-        .select(['scan_id', 'vulnerability_id', 'package', 'installed_version', 'description'])
+      const rows = await db.selectFrom('findings').leftJoin('descriptions', 'descriptions.hash', 'findings.description_hash')
+        .select(['scan_id', 'vulnerability_id', 'package', 'installed_version', descriptionText('findings')])
         .where('scan_id', 'in', scans).where('vulnerability_id', 'in', ids.slice(j, j + CHUNK))
-        .where('description', 'is not', null)
         .execute();
       for (const r of rows) {
         const key = findingRefKey({ scanId: r.scan_id, vulnerabilityId: r.vulnerability_id, package: r.package, installedVersion: r.installed_version });
-        if (wanted.has(key) && !out.has(key)) out.set(key, r.description!);
+        if (r.description !== null && wanted.has(key) && !out.has(key)) out.set(key, r.description);
       }
     }
   }

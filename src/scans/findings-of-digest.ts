@@ -6,6 +6,7 @@ import { isSuppressingState, suppressionOf } from '../triage/suppression.js';
 import { severities, type FixState, type Severity } from './parsers/report-types.js';
 import { parseSummary, type ScanSummary } from './scan-summary.js';
 import { repositoriesHolding } from './scan-queries.js';
+import { descriptionText } from './description-store.js';
 
 export interface FindingsQuery {
   severity?: Severity;
@@ -19,7 +20,7 @@ export interface FindingsQuery {
   repositoryId?: string;
 }
 
-export interface FindingWithTriage extends Omit<FindingTable, 'id' | 'scan_id' | 'workspace_id' | 'digest'> {
+export interface FindingWithTriage extends Omit<FindingTable, 'id' | 'scan_id' | 'workspace_id' | 'digest' | 'description_hash'> {
   id: number;
   /** The decision that holds for the finding (the most specific scope), if any. */
   triage: Pick<DecisionRow, 'id' | 'state' | 'justification' | 'detail' | 'repository_id' | 'package' | 'created_at'> | null;
@@ -48,8 +49,8 @@ export async function findingsOfDigest(db: Db, workspaceId: string, digest: stri
   if (query.severity !== undefined) q = q.where('severity', '=', query.severity);
   if (query.fixState !== undefined) q = q.where('fix_state', '=', query.fixState);
   const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = await q
-    .select(['id', 'vulnerability_id', 'package', 'installed_version', 'location', 'fixed_version', 'fix_state', 'severity', 'cvss', 'link', 'description'])
+  const rows = await q.leftJoin('descriptions', 'descriptions.hash', 'findings.description_hash')
+    .select(['id', 'vulnerability_id', 'package', 'installed_version', 'location', 'fixed_version', 'fix_state', 'severity', 'cvss', 'link', descriptionText('findings')])
     .orderBy(severityRank).orderBy('vulnerability_id').orderBy('package').orderBy('id')
     .limit(query.limit).offset(query.offset).execute();
 

@@ -13,7 +13,8 @@ import { environmentsRunning } from '../trend/exposure-queries.js';
 import { recordTrendPoints } from '../trend/trend-points.js';
 import { decisionsForRepositories } from '../triage/triage-queries.js';
 import { suppressionOf } from '../triage/suppression.js';
-import type { ParsedReport, Severity } from './parsers/report-types.js';
+import type { ParsedFinding, ParsedReport, Severity } from './parsers/report-types.js';
+import { DescriptionWrites } from './description-store.js';
 import { summarise, zeroCounts, type ScanSummary } from './scan-summary.js';
 import {
   findCurrentScan, findingKeysOfScan, insertCurrentScan, insertFindings, lockDigest, repositoriesHolding,
@@ -29,6 +30,8 @@ export interface ScanInput {
   image: { repository: string; digest: string };
   warnings: string[];
   report: ParsedReport;
+  /** Each finding's descriptionHash, when the parse worker computed them (report-preparation.ts). */
+  descriptionHashes?: ReadonlyArray<string | null>;
 }
 
 export interface ScanOutcome {
@@ -59,21 +62,8 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
   const scanId = newId();
   const { workspaceId, image, report } = input;
   const { format, scanner } = report;
-  const rows: FindingRow[] = report.findings.map((f) => ({
-    scan_id: scanId,
-    workspace_id: workspaceId,
-    digest: image.digest,
-    vulnerability_id: f.vulnerabilityId,
-    package: f.package,
-    installed_version: f.installedVersion,
-    location: f.location,
-    fixed_version: f.fixedVersion,
-    fix_state: f.fixState,
-    severity: f.severity,
-    cvss: cvssScore(f.cvss),
-    link: f.link,
-    description: f.description,
-  }));
+  const descriptions = new DescriptionWrites(writer);
+  const rows = findingRows(scanId, workspaceId, image.digest, report.findings, descriptions, input.descriptionHashes);
   const bySeverity = zeroCounts();
   for (const f of report.findings) bySeverity[f.severity]++;
   const keys = new Map<string, FindingRow>();
@@ -82,7 +72,7 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
     if (!keys.has(key)) keys.set(key, r);
   }
 
-  return writer.transact(async (trx) => {
+  const outcome = await writer.transact(async (trx): Promise<ScanOutcome> => {
     await lockDigest(trx, writer.engine, workspaceId, image.digest);
     const repositoryId = await ensureRepository(trx, workspaceId, image.repository, at);
     await ensureImage(trx, { workspaceId, repositoryId, digest: image.digest, at });
@@ -107,6 +97,7 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
       warnings: input.warnings.length > 0 ? JSON.stringify(input.warnings) : null,
       created_at: at,
     }, previous?.id ?? null);
+    await descriptions.write(trx, writer.engine);
     await insertFindings(trx, writer.engine, rows);
 
     let events = 0;
@@ -129,6 +120,31 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
       bySeverity, summary, events, warnings: input.warnings,
     };
   });
+  descriptions.committed();
+  return outcome;
+}
+
+/** A report's findings as rows of one scan; each description goes to `descriptions` and the row names it. */
+export function findingRows(
+  scanId: string, workspaceId: string, digest: string, findings: readonly ParsedFinding[], descriptions: DescriptionWrites,
+  hashes?: ReadonlyArray<string | null>,
+): FindingRow[] {
+  return findings.map((f, i) => ({
+    scan_id: scanId,
+    workspace_id: workspaceId,
+    digest,
+    vulnerability_id: f.vulnerabilityId,
+    package: f.package,
+    installed_version: f.installedVersion,
+    location: f.location,
+    fixed_version: f.fixedVersion,
+    fix_state: f.fixState,
+    severity: f.severity,
+    cvss: cvssScore(f.cvss),
+    link: f.link,
+    description: null,
+    description_hash: descriptions.add(f.description, hashes?.[i]),
+  }));
 }
 
 /**

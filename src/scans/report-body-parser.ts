@@ -9,7 +9,7 @@ export const REPORT_LIMIT_BYTES = 10 * 1024 * 1024;
 
 /** A report as the body parser hands it to the route: parsed, and whether it is a VEX document. */
 export class PreparedReport {
-  constructor(readonly report: ParsedReport, readonly vex: boolean) {}
+  constructor(readonly report: ParsedReport, readonly vex: boolean, readonly descriptionHashes: Array<string | null>) {}
 }
 
 /**
@@ -25,7 +25,7 @@ export function registerReportBodyParser(app: FastifyInstance, limit = REPORT_LI
   const parse = async (request: FastifyRequest, body: Buffer): Promise<PreparedReport> => {
     const result = await pool.prepare({ bytes: body, gzip: isGzip(request), limit });
     if (!result.ok) throw refusal(result.failure, limit);
-    return new PreparedReport(result.report, result.vex);
+    return new PreparedReport(result.report, result.vex, result.descriptionHashes);
   };
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse);
   app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.-]+\+json\s*(;.*)?$/i, { parseAs: 'buffer' }, parse);

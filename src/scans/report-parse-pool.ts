@@ -67,8 +67,11 @@ export class ReportParsePool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
-      // A copy of the bytes goes over (not a transfer): Fastify's body may share a pooled buffer.
-      worker.worker.postMessage({ id, request });
+      // The bytes move to the worker without a copy when they are the whole of their memory (Fastify joins a body
+      // of more than 4 KiB into a buffer of its own); a small body may share Node's pooled memory, and is copied.
+      const { bytes } = request;
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+      worker.worker.postMessage({ id, request }, own ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 

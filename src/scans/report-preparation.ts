@@ -4,6 +4,8 @@
  * (report-parse-pool.ts) while the main thread writes other reports to the database.
  */
 import { gunzipSync } from 'node:zlib';
+import { descriptionHash } from './description-store.js';
+import { jsonText } from './json-text.js';
 import sjson from 'secure-json-parse';
 import { isVexOnly } from './parsers/cyclonedx-parser.js';
 import { nulPath } from './parsers/json-reading.js';
@@ -27,7 +29,9 @@ export type PrepareFailure =
   | { kind: 'nul'; path: string }
   | { kind: 'report'; message: string };
 
-export type PrepareResult = { ok: true; report: ParsedReport; vex: boolean } | { ok: false; failure: PrepareFailure };
+export type PrepareResult =
+  | { ok: true; report: ParsedReport; vex: boolean; descriptionHashes: Array<string | null> }
+  | { ok: false; failure: PrepareFailure };
 
 export function prepareReport(request: PrepareRequest): PrepareResult {
   let bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
@@ -39,7 +43,7 @@ export function prepareReport(request: PrepareRequest): PrepareResult {
       return fail({ kind: 'gunzip', message: (error as Error).message });
     }
   }
-  const text = bytes.toString('utf8');
+  const text = jsonText(bytes);
   if (text.trim() === '') return fail({ kind: 'empty' });
   let json: unknown;
   if (mayHoldPrototypeKey(text)) {
@@ -53,7 +57,8 @@ export function prepareReport(request: PrepareRequest): PrepareResult {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return fail({ kind: 'syntax', message: (error as Error).message });
+      // The message names a position in the text: that of the text as sent, not of its escaped form.
+      return fail({ kind: 'syntax', message: syntaxMessage(bytes) ?? (error as Error).message });
     }
   }
   // JSON carries U+0000 only as the escape \u0000 (a raw control character is a syntax error): without it in the
@@ -63,7 +68,8 @@ export function prepareReport(request: PrepareRequest): PrepareResult {
     if (at !== null) return fail({ kind: 'nul', path: at });
   }
   try {
-    return { ok: true, report: parseReport(json), vex: isVexOnly(json) };
+    const report = parseReport(json);
+    return { ok: true, report, vex: isVexOnly(json), descriptionHashes: hashesOf(report) };
   } catch (error) {
     if (error instanceof ReportError) return fail({ kind: 'report', message: error.message });
     throw error;
@@ -71,6 +77,26 @@ export function prepareReport(request: PrepareRequest): PrepareResult {
 }
 
 const fail = (failure: PrepareFailure): PrepareResult => ({ ok: false, failure });
+
+function syntaxMessage(bytes: Buffer): string | null {
+  try {
+    JSON.parse(bytes.toString('utf8'));
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Each finding's descriptionHash (description-store.ts), here rather than on the main thread; a text repeated in the report is hashed once. */
+function hashesOf(report: ParsedReport): Array<string | null> {
+  const seen = new Map<string, string>();
+  return report.findings.map(({ description }) => {
+    if (description === null) return null;
+    let hash = seen.get(description);
+    if (hash === undefined) seen.set(description, hash = descriptionHash(description));
+    return hash;
+  });
+}
 
 /*
  * Text that may hold a prototype key: `"__proto__"` or `"constructor"` followed by a colon, or a letter of them

@@ -121,8 +121,9 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     ((report.Results as Array<{ Vulnerabilities: Array<Record<string, unknown>> }>)[0]!.Vulnerabilities[0]!).Description = text;
     const res = await upload(report, image('ghcr.io/acme/proto', D));
     assert.equal(res.statusCode, 201, res.body);
-    const row = await storage.db.selectFrom('findings').select('description').where('digest', '=', D).executeTakeFirstOrThrow();
-    assert.equal(row.description, text);
+    const row = await storage.db.selectFrom('findings').innerJoin('descriptions', 'descriptions.hash', 'findings.description_hash')
+      .select('descriptions.text').where('digest', '=', D).executeTakeFirstOrThrow();
+    assert.equal(row.text, text);
   });
 
   test('a second scan of the digest: new and resolved against the previous one; events only for the new', async () => {

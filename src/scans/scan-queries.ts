@@ -33,7 +33,7 @@ export async function insertCurrentScan(trx: Db, scan: ScanRow, previousId: stri
 
 const findingColumns = [
   'scan_id', 'workspace_id', 'digest', 'vulnerability_id', 'package', 'installed_version', 'location', 'fixed_version',
-  'fix_state', 'severity', 'cvss', 'link', 'description',
+  'fix_state', 'severity', 'cvss', 'link', 'description', 'description_hash',
 ] as const satisfies ReadonlyArray<keyof FindingRow>;
 
 export async function insertFindings(trx: Db, engine: EngineCapabilities, rows: readonly FindingRow[]): Promise<void> {

@@ -32,7 +32,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
       response: { 201: Type.Union([scanAnswer, vexAnswer]), ...errorResponses(400, 401, 403, 413, 415) },
     },
   }, async (request, reply) => {
-    const { report, vex } = takeReport(request);
+    const { report, vex, descriptionHashes } = takeReport(request);
     const { caller } = request;
     if (vex) return reply.status(201).send(await recordVex(storage, caller, report, request.query));
 
@@ -44,6 +44,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
       image: { repository: image.repository, digest: image.digest },
       warnings: image.warnings,
       report,
+      descriptionHashes,
     });
     indexer.wake();
     return reply.status(201).send({
@@ -65,11 +66,11 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
  * The parsed report, and whether it is a VEX document (report-body-parser.ts prepared both). The request lets go of
  * it here, so nothing holds the findings longer than the ingest needs them.
  */
-function takeReport(request: { body: unknown }): { report: ParsedReport; vex: boolean } {
+function takeReport(request: { body: unknown }): PreparedReport {
   const prepared = request.body;
   request.body = null;
   if (!(prepared instanceof PreparedReport)) throw new ApiError('TW_BAD_REQUEST', 'the body must be a scan report (JSON)');
-  return { report: prepared.report, vex: prepared.vex };
+  return prepared;
 }
 
 const justifications = new Set<string>(triageJustifications);

@@ -3,7 +3,7 @@ import type { Database } from '../../src/core/db/schema.js';
 /** Every table of the schema, checked by the compiler: a table added to Database and not here fails `tsc`. */
 export const allTables = [
   'workspaces', 'tokens', 'repositories', 'images', 'image_children', 'tags', 'tag_history', 'builds', 'build_images',
-  'scans', 'findings', 'triage', 'environments', 'deployments', 'events', 'notifications', 'deliveries',
+  'scans', 'findings', 'descriptions', 'triage', 'environments', 'deployments', 'events', 'notifications', 'deliveries',
   'delivery_attempts', 'trend_points', 'audit_log', 'ingest_receipts', 'hook_endpoints', 'clusters', 'policies',
   'admission_decisions', 'admission_pods', 'vulnerability_scans',
 ] as const satisfies ReadonlyArray<keyof Database>;

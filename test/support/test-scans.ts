@@ -24,6 +24,7 @@ export interface TestFinding {
   location?: string | null;
 }
 
+/** A scan as tests need it; its findings are rows as written before migration 004 (the description in the row), which every reader still takes. */
 export async function insertScan(
   db: Db, workspaceId: string, image: { repository: string; digest: string }, findings: TestFinding[],
   options: { at?: string; scanner?: string } = {},

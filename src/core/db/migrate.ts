@@ -4,6 +4,7 @@ import type { EngineCapabilities } from './engine.js';
 import * as m001 from './migrations/001-domain.js';
 import * as m002 from './migrations/002-admission-pods.js';
 import * as m003 from './migrations/003-vulnerability-index.js';
+import * as m004 from './migrations/004-descriptions.js';
 
 type EngineMigration = { up(db: any, engine: EngineCapabilities): Promise<void> };
 
@@ -12,6 +13,7 @@ const migrations: Record<string, EngineMigration> = {
   '001-domain': m001,
   '002-admission-pods': m002,
   '003-vulnerability-index': m003,
+  '004-descriptions': m004,
 };
 
 function provider(engine: EngineCapabilities): MigrationProvider {

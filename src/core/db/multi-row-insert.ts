@@ -29,14 +29,19 @@ const texts = new Map<string, string>();
  */
 export async function insertRows<T extends keyof Database & string, R extends object>(
   trx: Db, engine: EngineCapabilities, table: T, columns: ReadonlyArray<keyof R & string>, rows: readonly R[],
+  options: { ignoreConflictOn?: keyof R & string } = {},
 ): Promise<void> {
   let at = 0;
+  const conflict = options.ignoreConflictOn;
   for (const size of batchSizes(rows.length)) {
-    const key = `${engine.name}/${table}/${columns.join(',')}/${size}`;
+    const key = `${engine.name}/${table}/${columns.join(',')}/${size}/${conflict ?? ''}`;
     let text = texts.get(key);
     if (text === undefined) {
       const placeholder = Object.fromEntries(columns.map((c) => [c, null]));
-      text = trx.insertInto(table).values(Array.from({ length: size }, () => placeholder) as never).compile().sql;
+      let insert = trx.insertInto(table).values(Array.from({ length: size }, () => placeholder) as never);
+      // A row whose key is already there is left as it is (rows that are the same whoever writes them).
+      if (conflict !== undefined) insert = insert.onConflict((oc) => oc.column(conflict as never).doNothing());
+      text = insert.compile().sql;
       texts.set(key, text);
     }
     const parameters: unknown[] = new Array(size * columns.length);

@@ -159,7 +159,17 @@ export interface FindingTable {
   severity: string;
   cvss: number | null;
   link: string | null;
+  /** Only in rows written before migration 004; newer rows name their text in description_hash. */
   description: string | null;
+  /** descriptions.hash of the finding's description, if it has one. */
+  description_hash: string | null;
+}
+
+/** A finding's description, stored once whatever number of findings share it (migration 004). */
+export interface DescriptionTable {
+  /** SHA-256 of the text, base64url. */
+  hash: string;
+  text: string;
 }
 
 export interface TriageTable {
@@ -381,6 +391,7 @@ export interface Database {
   build_images: BuildImageTable;
   scans: ScanTable;
   findings: FindingTable;
+  descriptions: DescriptionTable;
   vulnerability_scans: VulnerabilityScanTable;
   triage: TriageTable;
   environments: EnvironmentTable;
