@@ -18,7 +18,7 @@ import { DescriptionWrites } from './description-store.js';
 import { summarise, zeroCounts, type ScanSummary } from './scan-summary.js';
 import {
   findCurrentScan, findingKeysOfScan, insertCurrentScan, insertFindings, lockDigest, repositoriesHolding,
-  type FindingKeyRow, type FindingRow,
+  type FindingKeyRow, type FindingRow, type NewFindingRow,
 } from './scan-queries.js';
 import { recordVulnerabilityEvents, tagContext } from './vulnerability-events.js';
 
@@ -128,7 +128,7 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
 export function findingRows(
   scanId: string, workspaceId: string, digest: string, findings: readonly ParsedFinding[], descriptions: DescriptionWrites,
   hashes?: ReadonlyArray<string | null>,
-): FindingRow[] {
+): NewFindingRow[] {
   return findings.map((f, i) => ({
     scan_id: scanId,
     workspace_id: workspaceId,

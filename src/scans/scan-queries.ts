@@ -31,12 +31,17 @@ export async function insertCurrentScan(trx: Db, scan: ScanRow, previousId: stri
   await trx.insertInto('scans').values(scan).execute();
 }
 
+// No `description`: rows are written by ingest's findingRows, which names the text in description_hash (migration
+// 004); the column only holds the texts of rows written before, and stays null (its default) in new ones.
 const findingColumns = [
   'scan_id', 'workspace_id', 'digest', 'vulnerability_id', 'package', 'installed_version', 'location', 'fixed_version',
-  'fix_state', 'severity', 'cvss', 'link', 'description', 'description_hash',
+  'fix_state', 'severity', 'cvss', 'link', 'description_hash',
 ] as const satisfies ReadonlyArray<keyof FindingRow>;
 
-export async function insertFindings(trx: Db, engine: EngineCapabilities, rows: readonly FindingRow[]): Promise<void> {
+/** A finding as ingest writes it: the description named by hash, never in the row. */
+export type NewFindingRow = FindingRow & { description: null };
+
+export async function insertFindings(trx: Db, engine: EngineCapabilities, rows: readonly NewFindingRow[]): Promise<void> {
   await insertRows(trx, engine, 'findings', findingColumns, rows);
 }
 
