@@ -2,9 +2,13 @@
  * The in-process wake-up of the delivery worker: deliveries written in a transaction become claimable when it commits,
  * so the worker is woken then rather than at its next poll. A transaction that wrote deliveries is marked (by its
  * Kysely handle); transact(), wrapped here, looks for the mark after the work and calls the listeners once the commit
- * has resolved. Other processes sharing a PostgreSQL database hear of it at their next poll.
+ * has resolved. Other processes sharing a PostgreSQL database are signalled by the same transaction (LISTEN/NOTIFY,
+ * core/db/signals.ts), so they hear of it at its commit too rather than at their next poll.
  */
 import type { Storage } from '../core/db/database.js';
+
+/** The signal (core/db/signals.ts) a transaction that wrote deliveries raises for the other processes. */
+export const DELIVERIES_SIGNAL = 'deliveries';
 
 const marked = new WeakSet<object>();
 const listeners = new Set<() => void>();
@@ -35,7 +39,10 @@ export function withDeliveryWakeup(storage: Storage): Storage {
     let wrote = false;
     const value = await storage.transact(async (trx) => {
       const result = await work(trx);
-      if (marked.delete(trx)) wrote = true;
+      if (marked.delete(trx)) {
+        wrote = true;
+        await storage.signals?.raise(trx, DELIVERIES_SIGNAL);
+      }
       return result;
     });
     if (wrote) notify();

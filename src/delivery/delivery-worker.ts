@@ -2,7 +2,8 @@
  * The delivery worker: one per process, started by `serve` (notifications.md "Delivery guarantees").
  *
  * - Claims due deliveries in batches under a lease (claim-deliveries.ts) on a short poll, and at once when this
- *   process commits new deliveries (delivery-wakeup.ts). A claim left by a dead process is taken over after its lease.
+ *   process or another sharing the database commits new deliveries (delivery-wakeup.ts). A claim left by a dead
+ *   process is taken over after its lease.
  * - Sends concurrently: at most `maxInFlight` sends at once, at most `maxPerTarget` to one receiver (origin). Nothing
  *   ever awaits one target while others are due: a hanging receiver holds only its own slots, and deliveries for a
  *   target at its limit are not claimed (or are given back) so they cannot crowd out the rest.
@@ -26,7 +27,7 @@ import {
 import { completeDelivery, completeSucceededDeliveries, skipClaimedDelivery } from './complete-delivery.js';
 import { CompletionBatch } from './completion-batch.js';
 import { outcomeOf } from './delivery-schedule.js';
-import { onDeliveriesCommitted } from './delivery-wakeup.js';
+import { DELIVERIES_SIGNAL, onDeliveriesCommitted } from './delivery-wakeup.js';
 import { defaultFrom, smtpSender, type EmailSender } from './email-sender.js';
 import { guardedDispatcher, type AllowList, type Resolver } from './outbound-guard.js';
 import { sendDelivery, targetOf, type SendContext } from './send-delivery.js';
@@ -79,6 +80,7 @@ export class DeliveryWorker {
   private loopDone: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  private stopListening: (() => Promise<void>) | null = null;
   private wakeRequested = false;
   private endIdle: (() => void) | null = null;
   private backlog = false;
@@ -121,6 +123,7 @@ export class DeliveryWorker {
   start(): this {
     if (this.loopDone) return this;
     this.unsubscribe = onDeliveriesCommitted(() => this.wake());
+    this.stopListening = this.options.storage.signals?.listen(DELIVERIES_SIGNAL, () => this.wake()) ?? null;
     this.loopDone = this.loop();
     return this;
   }
@@ -136,6 +139,7 @@ export class DeliveryWorker {
     this.stopped ??= (async () => {
       this.stopping = true;
       this.unsubscribe?.();
+      await this.stopListening?.();
       this.endIdle?.();
       await this.loopDone;
       const unsent = [...this.waiting.values()].flat().map((q) => q.claim.id);

@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { checkpointFinisher, startCheckpointer } from './sqlite-checkpointer.js';
 import { groupCommitter } from './group-commit.js';
 import { postgresCapabilities, sqliteCapabilities, type EngineCapabilities } from './engine.js';
+import { postgresSignals, type Signals } from './signals.js';
 
 export type Db = Kysely<Database>;
 
@@ -22,6 +23,8 @@ export interface Storage {
    * PostgreSQL each is its own transaction. The promise settles after the commit.
    */
   transact<T>(work: (trx: Db) => Promise<T>): Promise<T>;
+  /** Signals to the other processes sharing the database (signals.ts); absent on SQLite, which serves one process. */
+  signals?: Signals;
   close(): Promise<void>;
 }
 
@@ -86,13 +89,18 @@ function openPostgres(url: string, schema?: string): Storage {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const signals = postgresSignals(url, schema);
   return {
     db,
     engine: postgresCapabilities,
     location: redact(url) + (schema ? ` (schema ${schema})` : ''),
     transact: (work) => db.transaction().execute(work),
+    signals,
     ...(schema ? { schema } : {}),
-    close: () => db.destroy(),
+    close: async () => {
+      await signals.close();
+      await db.destroy();
+    },
   };
 }
 
