@@ -1,12 +1,12 @@
 /*
- * npm run bench:deliver -- [--engine sqlite|postgres] [--processes 1|2] [--duration 10] [--rate 50] [--warmup 5]
+ * npm run bench:deliver -- [--engine sqlite|postgres] [--processes 1|2] [--duration 10] [--rate 50] [--warmup 5] [--timed 3]
  *
  * Webhook delivery through real `tidewatch serve` processes (each with its delivery worker; with --processes 2 both
  * share one PostgreSQL database) to local receivers (node:http servers on 127.0.0.1, distinct ports):
  *  (a) fan-out: one push to a repository with 1,000 webhook notifications; time from the push event's commit
  *      (its created_at) until the last of the 1,000 has arrived, and deliveries/s. --warmup pushes go first, each
- *      fanned out and printed the same way (the first one on code V8 has not optimised yet); the last push is the one
- *      held against the goal, as a server that has been running delivers;
+ *      fanned out and printed the same way (the first one on code V8 has not optimised yet), then --timed more: the
+ *      median of those is held against the goal, as what a server that has been running delivers;
  *  (b) sustained: pushes at a fixed rate (--rate per second, spread over the processes) for --duration seconds to a
  *      repository with a few notifications; deliveries/s, and p50/p99 from the event's commit (created_at, and the
  *      push's answer) to the first attempt's arrival at the receiver.
@@ -129,6 +129,7 @@ main(async () => {
       duration: { type: 'string', default: '10' },
       rate: { type: 'string', default: '50' },
       warmup: { type: 'string', default: '5' },
+      timed: { type: 'string', default: '3' },
     },
   });
   if (values.engine !== 'sqlite' && values.engine !== 'postgres') throw new Error(`--engine must be sqlite or postgres, got "${values.engine}"`);
@@ -139,7 +140,9 @@ main(async () => {
   const duration = Number(values.duration);
   const rate = Number(values.rate);
   const warmup = Number(values.warmup);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be a whole number of fan-outs before the timed one');
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be a whole number of fan-outs before the timed ones');
+  const timed = Number(values.timed);
+  if (!Number.isInteger(timed) || timed < 1) throw new Error('--timed must be a whole number of fan-outs, at least 1');
   if (!(duration > 0) || !(rate > 0)) throw new Error('--duration and --rate must be positive');
 
   const db = await benchDatabase(engine);
@@ -166,13 +169,15 @@ main(async () => {
   onCleanup(() => storage.close());
 
   // (a) fan-out: one push, 1,000 notifications. The first push after start runs on code V8 has not optimised yet;
-  // the rounds after it are what a server that has been running delivers. All are printed; the last one is timed.
+  // the rounds after it are what a server that has been running delivers. All are printed; the median of the last
+  // `timed` is the figure held against the goal (one round can meet a checkpoint of PostgreSQL's).
   const fanRepo = 'bench.example.com/acme/fanout';
   await push(servers[0]!.url, fanRepo, 'seed', 1);
   await createNotifications(servers[0]!.url, fanRepo, receivers.urls, FANOUT);
   const rounds: FanOut[] = [];
-  for (let round = 0; round <= warmup; round++) rounds.push(await fanOut(servers[0]!.url, storage, receivers, fanRepo, round));
+  for (let round = 0; round < warmup + timed; round++) rounds.push(await fanOut(servers[0]!.url, storage, receivers, fanRepo, round));
   const fan = rounds.at(-1)!;
+  const timedRates = rounds.slice(warmup).map((r) => r.rate);
 
   // (b) sustained: `rate` pushes a second for `duration` s, SUSTAINED_NOTIFICATIONS webhooks each.
   const susRepo = 'bench.example.com/acme/sustained';
@@ -218,12 +223,12 @@ main(async () => {
 
   await Promise.all(servers.map(async (s) => { s.child.kill('SIGTERM'); await s.exited; }));
 
-  const fanRate = fan.rate;
+  const fanRate = percentile(timedRates, 50);
   console.log(`\n### Webhook delivery, ${processes} × tidewatch serve, ${RECEIVERS} local receivers\n`);
   console.log(machineLine(db));
   console.log('');
   console.log(`(a) one push fanned out to ${FANOUT} webhook notifications; round 0 is the first after the servers started, `
-    + `the last (${warmup}) is the one timed against the goal\n`);
+    + `rounds ${warmup}–${warmup + timed - 1} are the timed ones (their median is held against the goal)\n`);
   console.log(markdownTable(
     ['engine', 'processes', 'round', 'deliveries', 'push answered ms', 'commit → first arrival ms', 'commit → all delivered s', 'deliveries/s'],
     rounds.map((r) => [engine, String(processes), String(r.round), String(r.arrivals), String(r.answerMs), fmt(r.firstMs, 0), fmt(r.seconds, 3), fmt(r.rate, 0)]),
@@ -238,8 +243,8 @@ main(async () => {
   ));
   console.log(`\nrequests received ${receivers.requests()}, distinct webhook-ids ${receivers.first.size}, duplicates ${duplicates}`);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  console.log(`goal: SQLite ≥ 1,000 deliveries/s${engine === 'sqlite' ? ` — fan-out ${fmt(fanRate, 0)}/s: ${verdict(fanRate >= 1000)}` : ' (not this run)'}`);
-  console.log(`goal: PostgreSQL with two processes ≥ 2,000 deliveries/s${engine === 'postgres' && processes === 2 ? ` — fan-out ${fmt(fanRate, 0)}/s: ${verdict(fanRate >= 2000)}` : ' (not this run)'}`);
+  console.log(`goal: SQLite ≥ 1,000 deliveries/s${engine === 'sqlite' ? ` — fan-out ${fmt(fanRate, 0)}/s (median of the timed rounds): ${verdict(fanRate >= 1000)}` : ' (not this run)'}`);
+  console.log(`goal: PostgreSQL with two processes ≥ 2,000 deliveries/s${engine === 'postgres' && processes === 2 ? ` — fan-out ${fmt(fanRate, 0)}/s (median of the timed rounds): ${verdict(fanRate >= 2000)}` : ' (not this run)'}`);
   const p99 = percentile(fromCommit, 99);
   console.log(`goal: p99 commit→attempt ≤ 100 ms when not saturated — sustained ${fmt(susRate, 0)} deliveries/s, p99 ${fmt(p99, 0)} ms: ${verdict(p99 <= 100)}`);
   const delivered = rounds.every((r) => r.arrivals === FANOUT);
