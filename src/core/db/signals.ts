@@ -21,6 +21,7 @@ export interface Signals {
 }
 
 const RECONNECT_MS = 1000;
+const CONNECT_TIMEOUT_MS = 5000;
 /** PostgreSQL truncates identifiers (and refuses channel names) beyond 63 bytes. */
 const MAX_CHANNEL_BYTES = 63;
 
@@ -66,7 +67,9 @@ export function postgresSignals(connectionString: string, schema: string | undef
 
   const connect = (): Promise<void> => {
     connecting ??= (async () => {
-      const c = new pg.Client({ connectionString, application_name: 'tidewatch-signals' });
+      const c = new pg.Client({
+        connectionString, application_name: 'tidewatch-signals', connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true,
+      });
       c.on('notification', (message) => {
         if (message.payload === self) return;
         for (const handler of handlers.get(message.channel) ?? []) handler();
@@ -106,10 +109,10 @@ export function postgresSignals(connectionString: string, schema: string | undef
     return connecting;
   };
 
+  // A connection still being made is not waited for: it ends itself once up, seeing nobody listens.
   const stopClient = async () => {
     if (retry) clearTimeout(retry);
     retry = null;
-    await connecting;
     const c = client;
     client = null;
     missed = false;
