@@ -5,7 +5,7 @@ import pg from 'pg';
 import { openTestStorage, postgresUrl, type TestStorage } from '../../../test/support/engines.js';
 import { eventually } from '../../../test/support/notifications.js';
 import { openStorage, type Storage } from './database.js';
-import { channelName } from './signals.js';
+import { channelName, postgresSignals } from './signals.js';
 
 /*
  * Signals between processes sharing a PostgreSQL database (signals.ts). Two storages on one schema stand for two
@@ -103,5 +103,22 @@ describe('signals between processes [postgres]', { skip }, () => {
     const long = channelName('s'.repeat(80), 'deliveries');
     assert.ok(Buffer.byteLength(long) <= 63, long);
     assert.notEqual(long, channelName('s'.repeat(81), 'deliveries'));
+  });
+});
+
+describe('signals without a reachable server', () => {
+  test('listening keeps retrying quietly (errors reported, nothing thrown) and close() returns at once', async () => {
+    const errors: Error[] = [];
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    const signals = postgresSignals('postgres://postgres@127.0.0.1:1/test', 'tw_none', (error) => errors.push(error));
+    let heard = 0;
+    const stop = signals.listen('work', () => { heard++; });
+    await eventually(async () => errors.length, (n) => n >= 2, 5000); // the first attempt and a retry a second later
+    const started = Date.now();
+    await stop();
+    await signals.close();
+    assert.ok(Date.now() - started < 500, 'close does not wait for a connection');
+    assert.equal(heard, 0);
+    assert.match(errors[0]!.message, /ECONNREFUSED|connect/);
   });
 });
