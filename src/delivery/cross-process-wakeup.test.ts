@@ -42,7 +42,8 @@ describe('a delivery committed by one process wakes the worker of another [postg
     await push(t, 'seed', 'b0', repo);
     const n = await createNotification(t, { event: 'repo_push', method: 'webhook', config: { url: `${receiver.url}/hook` }, eventConfig: {} }, repo);
     worker = startWorker(other, { pollMs: 60_000 });
-    // Let its first look at the table pass (it finds nothing) and its listening connection come up.
+    await other.signals!.ready();
+    // Let its first look at the table pass (it finds nothing).
     await new Promise((r) => setTimeout(r, 500));
     const pushed = Date.now();
     await push(t, 'v1', 'b1', repo);

@@ -34,7 +34,9 @@ describe('signals between processes [postgres]', { skip }, () => {
     return { heard, stop };
   };
   const raise = (storage: Storage, channel: string) => storage.transact((trx) => storage.signals!.raise(trx, channel));
+  /** Long enough for a signal that is coming to have come. */
   const settle = () => new Promise((r) => setTimeout(r, 300));
+  const ready = () => Promise.all([a, b, elsewhere].map((s) => s.signals!.ready()));
 
   test('a committed signal is heard by the other process, not by the one that raised it nor by another schema', async () => {
     const inB = counter(b, 'work');
@@ -42,7 +44,7 @@ describe('signals between processes [postgres]', { skip }, () => {
     const inOtherSchema = counter(elsewhere, 'work');
     const otherChannel = counter(b, 'other');
     try {
-      await settle(); // the listening connections are up
+      await ready();
       await raise(a, 'work');
       await eventually(async () => inB.heard.n, (n) => n === 1);
       await raise(a, 'work');
@@ -59,7 +61,7 @@ describe('signals between processes [postgres]', { skip }, () => {
   test('a signal raised in a transaction that rolls back is never heard', async () => {
     const inB = counter(b, 'work');
     try {
-      await settle();
+      await ready();
       await assert.rejects(a.transact(async (trx) => {
         await a.signals!.raise(trx, 'work');
         throw new Error('roll back');
@@ -78,7 +80,7 @@ describe('signals between processes [postgres]', { skip }, () => {
     const admin = new pg.Client({ connectionString: postgresUrl! });
     await admin.connect();
     try {
-      await settle();
+      await ready();
       const listening = async () => (await admin.query(
         `select pid from pg_stat_activity where application_name = 'tidewatch-signals' and query = $1`,
         [`LISTEN "${channelName(a.schema, 'work')}"`],

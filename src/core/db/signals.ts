@@ -17,6 +17,8 @@ export interface Signals {
   raise(trx: Kysely<any>, channel: string): Promise<void>;
   /** Calls `onSignal` each time another process raises `channel`; returns what stops listening. */
   listen(channel: string, onSignal: () => void): () => Promise<void>;
+  /** Settles once every channel listened to so far is heard (when the server can be reached). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,9 +38,9 @@ export function postgresSignals(connectionString: string, schema: string | undef
   /** Carried by every signal this process raises, so its own listener can leave them out. */
   const self = randomBytes(12).toString('hex');
   const handlers = new Map<string, Set<() => void>>();
-  /** The listening connection and the channels it listens on. */
+  /** The listening connection, and the channels it listens on (each with its LISTEN statement). */
   let client: pg.Client | null = null;
-  let listening = new Set<string>();
+  let listening = new Map<string, Promise<unknown>>();
   let connecting: Promise<void> | null = null;
   let retry: NodeJS.Timeout | null = null;
   /** The connection was lost (or could not be made) while someone listened: signals may have gone unheard. */
@@ -49,11 +51,8 @@ export function postgresSignals(connectionString: string, schema: string | undef
 
   /** LISTENs on every channel someone listens to and the connection does not yet. */
   const listenAll = async (c: pg.Client) => {
-    for (const name of handlers.keys()) {
-      if (listening.has(name)) continue;
-      listening.add(name);
-      await c.query(`LISTEN ${quoted(name)}`);
-    }
+    for (const name of handlers.keys()) if (!listening.has(name)) listening.set(name, c.query(`LISTEN ${quoted(name)}`));
+    await Promise.all(listening.values());
   };
 
   const scheduleReconnect = () => {
@@ -86,7 +85,7 @@ export function postgresSignals(connectionString: string, schema: string | undef
       c.on('end', () => lost());
       try {
         await c.connect();
-        listening = new Set();
+        listening = new Map();
         client = c;
         await listenAll(c);
       } catch (error) {
@@ -141,6 +140,10 @@ export function postgresSignals(connectionString: string, schema: string | undef
         }
         if (client && listening.delete(name)) await client.query(`UNLISTEN ${quoted(name)}`).catch(() => {});
       };
+    },
+    async ready() {
+      if (!client) await connect();
+      if (client) await listenAll(client).catch(() => {});
     },
     async close() {
       closed = true;
