@@ -1,11 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import { openTestStorage, postgresUrl, type TestStorage } from '../../test/support/engines.js';
+import { openSharedStorage, openTestStorage, postgresUrl, type TestStorage } from '../../test/support/engines.js';
 import { startTestApp, type TestApp } from '../../test/support/app.js';
 import { startReceiver, type Receiver } from '../../test/support/receivers.js';
 import { createNotification, deliveriesOf, eventually, push, startWorker } from '../../test/support/notifications.js';
-import { openStorage } from '../core/db/database.js';
 import type { DeliveryWorker } from './delivery-worker.js';
 
 /*
@@ -24,8 +22,7 @@ describe('a delivery committed by one process wakes the worker of another [postg
   let worker: DeliveryWorker | null = null;
   before(async () => {
     storage = await openTestStorage('postgres');
-    const second = openStorage({ databaseUrl: postgresUrl!, dataDir: os.tmpdir(), schema: storage.schema! });
-    other = { ...second, env: storage.env, dispose: () => second.close() };
+    other = openSharedStorage(storage);
     t = await startTestApp(storage);
     receiver = await startReceiver();
   });

@@ -87,6 +87,16 @@ export async function openTestStorage(engine: EngineName): Promise<TestStorage> 
 }
 
 /**
+ * What a second process sees of a PostgreSQL test storage: the same schema through its own pool (and its own signals
+ * connection). Disposing of it closes only that; the schema stays the first storage's to drop.
+ */
+export function openSharedStorage(storage: TestStorage): TestStorage {
+  if (!postgresUrl || storage.schema === undefined) throw new Error('a shared storage is a second process on a PostgreSQL test schema');
+  const second = openStorage({ databaseUrl: postgresUrl, dataDir: os.tmpdir(), schema: storage.schema });
+  return { ...second, env: storage.env, dispose: () => second.close() };
+}
+
+/**
  * `describe` once per engine. Without a PostgreSQL URL the PostgreSQL half is skipped with the reason printed, never
  * silently.
  */

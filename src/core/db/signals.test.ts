@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
 import pg from 'pg';
-import { openTestStorage, postgresUrl, type TestStorage } from '../../../test/support/engines.js';
+import { openSharedStorage, openTestStorage, postgresUrl, type TestStorage } from '../../../test/support/engines.js';
 import { eventually } from '../../../test/support/notifications.js';
-import { openStorage, type Storage } from './database.js';
+import type { Storage } from './database.js';
 import { channelName, postgresSignals } from './signals.js';
 
 /*
@@ -15,15 +14,15 @@ const skip = postgresUrl ? false : 'no PostgreSQL answers (set TIDEWATCH_TEST_DA
 
 describe('signals between processes [postgres]', { skip }, () => {
   let a: TestStorage;
-  let b: Storage;
+  let b: TestStorage;
   let elsewhere: TestStorage;
   before(async () => {
     a = await openTestStorage('postgres');
-    b = openStorage({ databaseUrl: postgresUrl!, dataDir: os.tmpdir(), schema: a.schema! });
+    b = openSharedStorage(a);
     elsewhere = await openTestStorage('postgres');
   });
   after(async () => {
-    await b.close();
+    await b.dispose();
     await a.dispose();
     await elsewhere.dispose();
   });
