@@ -29,11 +29,16 @@ export interface BenchArgs {
   duration: number;
   /** Write a V8 CPU profile of the Tidewatch server child (--cpu-prof) to a temp dir, kept after the run. */
   profile: boolean;
+  /** A bench's own string options (`extra`), as given. */
+  extra: Record<string, string | undefined>;
 }
 
-export function benchArgs(defaultDuration: number): BenchArgs {
+/** The flags every bench takes, and `extra` string options of its own (each with its default, if any). */
+export function benchArgs(defaultDuration: number, extra: Record<string, { default?: string }> = {}): BenchArgs {
+  const own = Object.fromEntries(Object.entries(extra).map(([k, o]) => [k, { type: 'string' as const, ...o }]));
   const { values } = parseArgs({
     options: {
+      ...own,
       engine: { type: 'string', default: 'sqlite' },
       duration: { type: 'string', default: String(defaultDuration) },
       profile: { type: 'boolean', default: false },
@@ -44,7 +49,9 @@ export function benchArgs(defaultDuration: number): BenchArgs {
   }
   const duration = Number(values.duration);
   if (!(duration > 0)) throw new Error(`--duration must be a positive number of seconds, got "${values.duration}"`);
-  return { engine: values.engine, duration, profile: values.profile };
+  const given = values as Record<string, string | boolean | undefined>;
+  const extraValues = Object.fromEntries(Object.keys(extra).map((k) => [k, given[k] as string | undefined]));
+  return { engine: values.engine, duration, profile: values.profile, extra: extraValues };
 }
 
 const cleanups: Array<() => unknown> = [];
