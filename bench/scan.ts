@@ -15,8 +15,9 @@
  * rate), in this process while no server runs: once at the start for the table, and around every timed run (just
  * before its server starts and just after it stops). A run's ratio is its reports/s over the mean of the two around
  * it: this machine's speed drifts by tens of percent within seconds, and a yardstick taken minutes earlier moved the
- * ratio as much as any change to the server did. Goal on SQLite: ingest reports/s ≥ 0.25 × the parse-only rate. With --repeat N every JSON-body run is made N
- * times (interleaved) and the goal is judged on the median ratio of each connection count.
+ * ratio as much as any change to the server did. Goal on SQLite: ingest reports/s ≥ 0.25 × the parse-only rate.
+ * With --repeat N every JSON-body run is made N times (interleaved) and the goal is judged on the median ratio of
+ * each connection count.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -100,7 +101,8 @@ async function runOnce(
   engine: Engine, report: Report, body: Run['body'], connections: number, seconds: number, warmupSeconds: number,
   nodeArgs: string[],
 ): Promise<Run> {
-  const parseBefore = rate(() => JSON.parse(report.text), AROUND_SECONDS);
+  const parseRateNow = () => rate(() => JSON.parse(report.text), AROUND_SECONDS);
+  const parseBefore = parseRateNow();
   const db = await benchDatabase(engine);
   const server = await startChild('serve-for-bench.ts', { ...db.env, TIDEWATCH_BENCH_ROLE: 'write' }, nodeArgs);
   const bytes = body === 'gzip' ? report.gzip : report.json;
@@ -124,7 +126,7 @@ async function runOnce(
   const cpuAfter = cpuSeconds(server.pid);
   const serverCpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   await server.stop(); // every transaction has committed once the process is gone
-  const parseAround = { before: parseBefore, after: rate(() => JSON.parse(report.text), AROUND_SECONDS) };
+  const parseAround = { before: parseBefore, after: parseRateNow() };
 
   const storage = db.open();
   const n = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await q.executeTakeFirstOrThrow()).n);
