@@ -46,3 +46,19 @@ test('ASCII text comes back as it is, and a text with runs outside ASCII escapes
   assert.equal(jsonText(bytes('{"a":1}')), '{"a":1}');
   assert.equal(jsonText(bytes('{"d":"é😀"}')), '{"d":"\\u00e9\\ud83d\\ude00"}');
 });
+
+test('a text of 192 KiB to ~1 MB is padded with spaces to just past 1,031,913 bytes (kept outside V8\'s heap) and parses the same', () => {
+  const value = { d: 'é'.repeat(10), p: 'x'.repeat(300 * 1024) };
+  for (const body of [Buffer.from(JSON.stringify({ p: value.p })), Buffer.from(JSON.stringify(value))]) {
+    const text = jsonText(body);
+    assert.equal(text.length, 1_031_914);
+    assert.match(text.slice(-10), /^ {10}$/);
+    assert.deepEqual(JSON.parse(text), JSON.parse(body.toString('utf8')));
+  }
+  const twice = jsonText(Buffer.from('{"a":1}'.padEnd(200 * 1024, ' ')));
+  assert.deepEqual(JSON.parse(twice), { a: 1 }, 'the reused buffer holds nothing of the text before');
+  const small = Buffer.from(JSON.stringify({ p: 'x'.repeat(1000) }));
+  assert.equal(jsonText(small), small.toString('latin1'), 'a short text is not padded');
+  const large = Buffer.from(JSON.stringify({ p: 'x'.repeat(1_100_000) }));
+  assert.equal(jsonText(large), large.toString('latin1'), 'nor one already past the limit');
+});
