@@ -6,7 +6,7 @@
  */
 import type { Db } from '../core/db/database.js';
 import type { EngineCapabilities } from '../core/db/engine.js';
-import { withEventDescriptions } from './event-descriptions.js';
+import { withFindingFields } from './event-findings.js';
 
 export interface Claim {
   id: string;
@@ -119,5 +119,5 @@ export async function loadDeliveryWork(db: Db, ids: readonly string[]): Promise<
       'e.kind as event_kind', 'e.data as event_data', 'e.created_at as event_created_at',
     ])
     .where('d.id', 'in', ids).execute();
-  return withEventDescriptions(db, rows);
+  return withFindingFields(db, rows);
 }

@@ -144,7 +144,7 @@ describeEachEngine('delivery methods', (engine) => {
     assert.ok(Number.isInteger(log.deliveries[0].attempts[0].latency_ms));
   });
 
-  test('vulnerability_found from a real scan: the payload carries the finding\'s description, read back from the finding', async () => {
+  test('vulnerability_found from a real scan: the payload carries the finding\'s description, link, priority, fix and digest, read back from the finding', async () => {
     const r = await receiver();
     const n = await createNotification(t, { event: 'vulnerability_found', method: 'webhook', config: { url: r.url }, eventConfig: { level: 5, skip_inherited: false } });
     const description = 'A heap overflow in libfoo lets a remote attacker run code "as root".';
@@ -157,14 +157,19 @@ describeEachEngine('delivery methods', (engine) => {
     };
     const res = await t.call('POST', `/api/v1/scans?image=${encodeURIComponent(`${repository}@${digest('d5')}`)}`, { body: report });
     assert.equal(res.statusCode, 201, res.body);
-    const stored = await storage.db.selectFrom('events').select('data').where('kind', '=', 'vulnerability_found').execute();
+    const stored = await storage.db.selectFrom('events').select('data').where('kind', '=', 'vulnerability_found')
+      .where('data', 'like', `%${res.json().scan_id}%`).execute();
+    assert.equal(stored.length, 2);
     assert.ok(stored.every((e) => !e.data.includes(description)), 'the event rows do not copy the description');
+    assert.ok(stored.every((e) => !/avd\.aquasec|priority|has_fix|fixed_version|sha256:/.test(e.data)), 'nor the finding\'s other fields and the digest');
     const got = (await r.waitFor(2)).map((g) => JSON.parse(g.body)).sort((a, b) => a.vulnerability.id.localeCompare(b.vulnerability.id));
     assert.deepEqual(got[0].vulnerability, {
       id: 'CVE-2024-7777', description, link: 'https://avd.aquasec.com/nvd/cve-2024-7777', priority: 'High', has_fix: true,
     });
     assert.deepEqual(Object.keys(got[0].vulnerability), ['id', 'description', 'link', 'priority', 'has_fix']);
     assert.deepEqual(got[1].vulnerability, { id: 'CVE-2024-7778', priority: 'Low', has_fix: false }, 'no description: none is made up');
+    assert.deepEqual([got[0].package, got[0].installed_version, got[0].fixed_version, got[0].digest], ['libfoo', '1.0', '1.1', digest('d5')]);
+    assert.deepEqual([got[1].package, got[1].installed_version, got[1].fixed_version, got[1].digest], ['libbar', '2.0', undefined, digest('d5')]);
   });
 
   test('redeliver: the same delivery is sent again with the same webhook-id', async () => {

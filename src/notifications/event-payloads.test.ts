@@ -7,8 +7,8 @@ import { eventKinds, type EventKind } from '../events/event-kinds.js';
 import { buildEventData } from '../builds/build-events.js';
 import type { BuildRow } from '../builds/build-queries.js';
 import { repoPushData } from '../registry/record-pushes.js';
-import { vulnerabilityFoundData } from '../scans/vulnerability-events.js';
-import { withDescription } from '../delivery/event-descriptions.js';
+import { storedVulnerabilityFound, vulnerabilityFoundData } from '../scans/vulnerability-events.js';
+import { withFinding } from '../delivery/event-findings.js';
 import { renderPayload, samplePayload } from './event-payloads.js';
 
 /*
@@ -109,12 +109,14 @@ function storedData(kind: EventKind): Json {
   }
   if (kind === 'vulnerability_found') {
     const v = sampleOf(kind).vulnerability;
-    // As the worker reads it: the stored data with the finding's description put back (delivery/event-descriptions.ts).
-    return withDescription(vulnerabilityFoundData({
+    // As the worker reads it: the row's data with the finding's fields put back (delivery/event-findings.ts).
+    const finding = {
       scan_id: 's', workspace_id: 'w', digest: `sha256:${'b'.repeat(64)}`, vulnerability_id: v.id, package: 'openssl',
       installed_version: '3.0.2', location: null, fixed_version: '3.0.7', fix_state: 'fixed', severity: v.priority, cvss: 9.8,
       link: v.link, description: null, description_hash: null,
-    }, { id: 'r', name: 'quay.io/dgangaia/repository' }, `sha256:${'b'.repeat(64)}`, ['latest', 'othertag'], false), v.description);
+    };
+    const data = vulnerabilityFoundData(finding, { id: 'r', name: 'quay.io/dgangaia/repository' }, finding.digest, ['latest', 'othertag'], false);
+    return withFinding(storedVulnerabilityFound(data, null), { ...finding, description: v.description }) as Json;
   }
   return buildEventData(buildRow(kind), phases[kind as keyof typeof phases]);
 }

@@ -6,6 +6,7 @@ import { describeEachEngine, openTestStorage, type TestStorage } from '../../tes
 import { digest, startTestApp, type TestApp } from '../../test/support/app.js';
 import { eventKinds, type EventKind } from '../events/event-kinds.js';
 import { listEvents } from '../events/event-queries.js';
+import { withFindingFields } from '../delivery/event-findings.js';
 import { renderPayload, samplePayload } from './event-payloads.js';
 import { emailMessage, slackMessage, teamsMessageCard } from './message-formats.js';
 import { pageOf, type Page } from './page-addresses.js';
@@ -139,7 +140,9 @@ describeEachEngine('every link of every event payload opens the right page', (en
 
   for (const kind of eventKinds) {
     test(`${kind}: homepage and message links are ui.md pages of the event's objects${webUiServed ? ', and GET opens the app' : ''}`, async (ctx) => {
-      const events = await listEvents(storage.db, t.workspaceId, { kind, limit: 100 });
+      // The data as delivery renders it: a vulnerability_found row's with its finding's fields put back.
+      const events = (await withFindingFields(storage.db, (await listEvents(storage.db, t.workspaceId, { kind, limit: 100 }))
+        .map((e) => ({ ...e, event_kind: e.kind, event_data: e.data })))).map((e) => ({ ...e, data: e.event_data }));
       assert.ok(events.length > 0, `an event ${kind}`);
       if (builds[kind] !== undefined) {
         assert.ok(events.some((e) => JSON.parse(e.data).build_id === builds[kind]), `${kind} of build ${builds[kind]}`);

@@ -6,6 +6,7 @@ import { digest, startTestApp, tokensFor, type TestApp } from '../../test/suppor
 import { newId } from '../core/ids.js';
 import { ensureImage, ensureRepository } from '../registry/repository-queries.js';
 import { noDigestMessage } from './scan-image.js';
+import { withFindingFields } from '../delivery/event-findings.js';
 
 interface Vuln { id: string; pkg: string; version?: string; severity?: string; fixed?: string; path?: string }
 
@@ -32,10 +33,12 @@ function trivyReport(vulns: Vuln[], repoDigest?: string): Record<string, unknown
   };
 }
 
-const ev = (kind = 'vulnerability_found') => (storage: TestStorage, digestValue: string) => storage.db.selectFrom('events')
-  .selectAll().where('kind', '=', kind).orderBy('id').execute()
-  .then((rows) => rows.map((r) => ({ ...r, data: JSON.parse(r.data) })).filter((r) => r.data.digest === digestValue));
-const vulnerabilityEvents = ev();
+/** The digest's vulnerability_found events, their data as delivery reads it (the row's, with its finding's fields). */
+async function vulnerabilityEvents(storage: TestStorage, digestValue: string) {
+  const rows = await storage.db.selectFrom('events').selectAll().where('kind', '=', 'vulnerability_found').orderBy('id').execute();
+  const read = await withFindingFields(storage.db, rows.map((r) => ({ ...r, event_kind: r.kind, event_data: r.data })));
+  return read.map((r) => ({ ...r, stored: JSON.parse(r.data), data: JSON.parse(r.event_data) })).filter((r) => r.data.digest === digestValue);
+}
 
 describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
   let storage: TestStorage;
@@ -93,19 +96,29 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     const critical = web.find((e) => e.data.vulnerability.id === 'CVE-2024-0001')!;
     assert.deepEqual(critical.data, {
       repository: 'ghcr.io/acme/web',
-      digest: D,
       tags: ['1.0', 'latest'],
       vulnerability: {
-        // No description: it is read back from the finding at delivery time (delivery-methods.test.ts).
-        id: 'CVE-2024-0001', link: 'https://avd.aquasec.com/nvd/cve-2024-0001', priority: 'Critical', has_fix: true,
+        id: 'CVE-2024-0001', description: 'CVE-2024-0001 in openssl', link: 'https://avd.aquasec.com/nvd/cve-2024-0001',
+        priority: 'Critical', has_fix: true,
       },
       package: 'openssl',
       installed_version: '3.1.0',
-      fixed_version: '3.1.5',
-      level: 0,
       inherited: false,
       scan_id: a.scan_id,
+      digest: D,
+      fixed_version: '3.1.5',
+      level: 0,
     });
+    // The row keeps what names the finding and what the finding does not hold; the rest is read back from it.
+    assert.deepEqual(critical.stored, {
+      repository: 'ghcr.io/acme/web', tags: ['1.0', 'latest'], vulnerability: { id: 'CVE-2024-0001' }, package: 'openssl',
+      installed_version: '3.1.0', inherited: false, scan_id: a.scan_id,
+    });
+    // lodash at two paths: two events, whose rows name the location that tells their findings apart.
+    const lodash = web.filter((e) => e.data.vulnerability.id === 'CVE-2024-0004');
+    assert.deepEqual(lodash.map((e) => e.stored.location).sort(), ['app/a/package.json', 'app/b/package.json']);
+    assert.ok(web.filter((e) => e.data.vulnerability.id !== 'CVE-2024-0004').every((e) => e.stored.location === undefined));
+    assert.ok(lodash.every((e) => e.data.vulnerability.priority === 'High' && e.data.digest === D));
     const zlib = web.find((e) => e.data.vulnerability.id === 'CVE-2024-0002')!;
     assert.equal(zlib.data.vulnerability.has_fix, false);
     assert.equal(zlib.data.fixed_version, undefined, 'unknown fields are left out, as Quay does');
@@ -298,7 +311,7 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     const stored = await storage.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('scan_id', '=', res.json().scan_id).executeTakeFirstOrThrow();
     assert.equal(Number(stored.n), 50_000);
     const events = await storage.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'vulnerability_found')
-      .where('data', 'like', `%${D}%`).executeTakeFirstOrThrow();
+      .where('data', 'like', `%${res.json().scan_id}%`).executeTakeFirstOrThrow();
     assert.equal(Number(events.n), 50_000);
     const summary = JSON.parse((await storage.db.selectFrom('scans').select('summary').where('id', '=', res.json().scan_id).executeTakeFirstOrThrow()).summary);
     assert.equal(summary.vulnerabilities.length, 997);
