@@ -27,9 +27,12 @@ export class DescriptionWrites {
     this.known = known;
   }
 
-  /** The hash to store in the finding for this description; the text is kept for `write` unless known. */
+  /**
+   * The hash to store in the finding for this description; the text is kept for `write` unless known. A hash without
+   * its text is one the parse worker left out as stored (report-parse-worker.ts).
+   */
   add(text: string | null, hash?: string | null): string | null {
-    if (text === null) return null;
+    if (text === null) return hash ?? null;
     const h = hash ?? descriptionHash(text);
     if (!this.known.has(h)) this.texts.set(h, text);
     return h;

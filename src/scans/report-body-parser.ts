@@ -19,7 +19,7 @@ export class PreparedReport {
  * so a gzip bomb is a 413 after 10 MiB of output, not an exhausted heap), parsed and read into findings by a worker
  * thread (report-parse-pool.ts); the route gets a PreparedReport.
  */
-export function registerReportBodyParser(app: FastifyInstance, limit = REPORT_LIMIT_BYTES): void {
+export function registerReportBodyParser(app: FastifyInstance, limit = REPORT_LIMIT_BYTES): ReportBodyParser {
   const pool = new ReportParsePool();
   app.addHook('onClose', () => pool.close());
   const parse = async (request: FastifyRequest, body: Buffer): Promise<PreparedReport> => {
@@ -29,6 +29,12 @@ export function registerReportBodyParser(app: FastifyInstance, limit = REPORT_LI
   };
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse);
   app.addContentTypeParser(/^application\/[a-z0-9!#$&^_.-]+\+json\s*(;.*)?$/i, { parseAs: 'buffer' }, parse);
+  return { descriptionsStored: (hashes) => pool.descriptionsStored(hashes) };
+}
+
+export interface ReportBodyParser {
+  /** After a scan's commit: its descriptions are stored, and later reports need not carry their texts here. */
+  descriptionsStored(hashes: ReadonlyArray<string | null>): void;
 }
 
 function isGzip(request: FastifyRequest): boolean {

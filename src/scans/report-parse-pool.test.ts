@@ -48,3 +48,25 @@ test('refusals come back as data, not as errors', async () => {
     await pool.close();
   }
 });
+
+test('descriptions the database is said to hold come back as their hash alone; others keep their text', async () => {
+  const pool = new ReportParsePool(1);
+  const described = (...texts: string[]) => Buffer.from(JSON.stringify({
+    SchemaVersion: 2, ArtifactName: 'x',
+    Results: [{ Target: 't', Vulnerabilities: texts.map((Description, i) => ({ VulnerabilityID: `CVE-2024-${i}`, PkgName: 'p', InstalledVersion: '1', Severity: 'LOW', Description })) }],
+  }));
+  const read = async (bytes: Buffer) => {
+    const result = await pool.prepare({ bytes, gzip: false, limit: 1 << 20 });
+    assert.ok(result.ok);
+    return result.report.findings.map((f, i) => [f.description, result.descriptionHashes[i]]);
+  };
+  try {
+    const before = await read(described('stored text', 'new text'));
+    assert.deepEqual(before.map(([text]) => text), ['stored text', 'new text']);
+    pool.descriptionsStored([before[0]![1]!, null]);
+    const after = await read(described('stored text', 'new text', 'stored text'));
+    assert.deepEqual(after, [[null, before[0]![1]], ['new text', before[1]![1]], [null, before[0]![1]]]);
+  } finally {
+    await pool.close();
+  }
+});

@@ -23,6 +23,8 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
+const TOLD_LIMIT = 200_000;
+
 interface Pending {
   resolve: (result: PrepareResult) => void;
   reject: (error: Error) => void;
@@ -58,6 +60,7 @@ export class ReportParsePool {
   private workers: ParseWorker[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly told = new Set<string>();
 
   constructor(private readonly size = Math.min(4, Math.max(1, os.availableParallelism() - 1))) {}
 
@@ -73,6 +76,22 @@ export class ReportParsePool {
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
       worker.worker.postMessage({ id, request }, own ? [bytes.buffer as ArrayBuffer] : []);
     });
+  }
+
+  /**
+   * Descriptions now committed to the database: the workers leave their texts out of later results. Each hash is
+   * told once (a bounded set, like the workers'); a worker started later learns only what comes after.
+   */
+  descriptionsStored(hashes: ReadonlyArray<string | null>): void {
+    const fresh: string[] = [];
+    for (const hash of hashes) {
+      if (hash === null || this.told.has(hash)) continue;
+      this.told.add(hash);
+      fresh.push(hash);
+    }
+    if (fresh.length === 0) return;
+    if (this.told.size > TOLD_LIMIT) this.told.clear();
+    for (const w of this.workers) w.worker.postMessage({ stored: fresh });
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,25 @@
-/* The worker thread of report-parse-pool.ts: prepares each report it is sent and answers with the result. */
+/*
+ * The worker thread of report-parse-pool.ts: prepares each report it is sent and answers with the result; learns
+ * which descriptions the database holds (their texts are then left out of the results).
+ */
 import { parentPort } from 'node:worker_threads';
 import { prepareReport, type PrepareRequest } from './report-preparation.js';
 
-parentPort!.on('message', ({ id, request }: { id: number; request: PrepareRequest }) => {
+// Bounded as the main thread's own set (description-store.ts): past the limit it starts again, and texts are sent.
+const STORED_LIMIT = 200_000;
+const stored = new Set<string>();
+
+type Message = { id: number; request: PrepareRequest } | { stored: string[] };
+
+parentPort!.on('message', (message: Message) => {
+  if ('stored' in message) {
+    if (stored.size + message.stored.length > STORED_LIMIT) stored.clear();
+    for (const hash of message.stored) stored.add(hash);
+    return;
+  }
+  const { id, request } = message;
   try {
-    parentPort!.postMessage({ id, result: prepareReport(request) });
+    parentPort!.postMessage({ id, result: prepareReport(request, stored) });
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message ?? String(error) });
   }

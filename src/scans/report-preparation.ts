@@ -33,7 +33,12 @@ export type PrepareResult =
   | { ok: true; report: ParsedReport; vex: boolean; descriptionHashes: Array<string | null> }
   | { ok: false; failure: PrepareFailure };
 
-export function prepareReport(request: PrepareRequest): PrepareResult {
+/**
+ * `stored`: hashes of descriptions the database holds (the main thread said so after their commit). A finding whose
+ * description is one of them comes back with the hash and without the text: the main thread would only drop it, and
+ * copying the texts across was most of what it spent receiving a report (0.3 of 0.4 ms for Trivy's juice-shop).
+ */
+export function prepareReport(request: PrepareRequest, stored: ReadonlySet<string> = new Set()): PrepareResult {
   let bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
   if (request.gzip) {
     try {
@@ -70,7 +75,8 @@ export function prepareReport(request: PrepareRequest): PrepareResult {
   }
   try {
     const report = parseReport(json);
-    return { ok: true, report, vex: isVexOnly(json), descriptionHashes: hashesOf(report) };
+    const vex = isVexOnly(json);
+    return { ok: true, report, vex, descriptionHashes: hashesOf(report, vex ? new Set() : stored) };
   } catch (error) {
     if (error instanceof ReportError) return fail({ kind: 'report', message: error.message });
     throw error;
@@ -88,13 +94,18 @@ function syntaxMessage(bytes: Buffer): string | null {
   }
 }
 
-/** Each finding's descriptionHash (description-store.ts), here rather than on the main thread; a text repeated in the report is hashed once. */
-function hashesOf(report: ParsedReport): Array<string | null> {
+/**
+ * Each finding's descriptionHash (description-store.ts), here rather than on the main thread; a text repeated in the
+ * report is hashed once. The texts of `stored` hashes are taken out of the findings.
+ */
+function hashesOf(report: ParsedReport, stored: ReadonlySet<string>): Array<string | null> {
   const seen = new Map<string, string>();
-  return report.findings.map(({ description }) => {
+  return report.findings.map((finding) => {
+    const { description } = finding;
     if (description === null) return null;
     let hash = seen.get(description);
     if (hash === undefined) seen.set(description, hash = descriptionHash(description));
+    if (stored.has(hash)) finding.description = null;
     return hash;
   });
 }

@@ -17,7 +17,7 @@ import { scanAnswer, scanQuery, vexAnswer } from './scan-schemas.js';
 
 /** Spec ingest.md "Scan reports": one endpoint for every format; a VEX document records triage instead. */
 export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async (app, { storage }) => {
-  registerReportBodyParser(app);
+  const parser = registerReportBodyParser(app);
   const indexer = new VulnerabilityIndexer(storage, (error) => app.log.warn({ err: error }, 'vulnerability index: batch failed; retried at the next scan'));
   indexer.wake(); // scans a stopped process recorded but did not index
   app.addHook('onClose', () => indexer.stop());
@@ -47,6 +47,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{ storage: Storage }> = async
       descriptionHashes,
     });
     indexer.wake();
+    parser.descriptionsStored(descriptionHashes);
     return reply.status(201).send({
       scan_id: outcome.scanId,
       image: outcome.image,
