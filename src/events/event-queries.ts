@@ -15,8 +15,8 @@ export interface NewEvent {
   kind: EventKind;
   /** The event's data: what notifications match on, and what events.data holds unless `stored` is given. */
   data: Record<string, unknown>;
-  /** events.data, in recordEvents, when it leaves out what delivery reads back (scans/vulnerability-events.ts). */
-  stored?: Record<string, unknown>;
+  /** events.data as JSON text, in recordEvents, when it leaves out what delivery reads back (scans/vulnerability-events.ts). */
+  storedJson?: string;
   dedupeKey?: string | null;
 }
 
@@ -71,7 +71,7 @@ export async function recordEvents(trx: Db, engine: EngineCapabilities, events: 
     workspace_id: e.workspaceId,
     repository_id: e.repositoryId,
     kind: e.kind,
-    data: JSON.stringify(e.stored ?? e.data),
+    data: e.storedJson ?? JSON.stringify(e.data),
     dedupe_key: e.dedupeKey ?? null,
     created_at: at,
   }));

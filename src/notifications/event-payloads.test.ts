@@ -7,7 +7,7 @@ import { eventKinds, type EventKind } from '../events/event-kinds.js';
 import { buildEventData } from '../builds/build-events.js';
 import type { BuildRow } from '../builds/build-queries.js';
 import { repoPushData } from '../registry/record-pushes.js';
-import { storedVulnerabilityFound, vulnerabilityFoundData } from '../scans/vulnerability-events.js';
+import { holderPart, storedJson } from '../scans/vulnerability-events.js';
 import { withFinding } from '../delivery/event-findings.js';
 import { renderPayload, samplePayload } from './event-payloads.js';
 
@@ -115,8 +115,8 @@ function storedData(kind: EventKind): Json {
       installed_version: '3.0.2', location: null, fixed_version: '3.0.7', fix_state: 'fixed', severity: v.priority, cvss: 9.8,
       link: v.link, description: null, description_hash: null,
     };
-    const data = vulnerabilityFoundData(finding, { id: 'r', name: 'quay.io/dgangaia/repository' }, finding.digest, ['latest', 'othertag'], false);
-    return withFinding(storedVulnerabilityFound(data, null), { ...finding, description: v.description }) as Json;
+    const stored = JSON.parse(storedJson(holderPart({ id: 'r', name: 'quay.io/dgangaia/repository' }, ['latest', 'othertag']), finding, null, false));
+    return withFinding(stored, { ...finding, description: v.description }) as Json;
   }
   return buildEventData(buildRow(kind), phases[kind as keyof typeof phases]);
 }
