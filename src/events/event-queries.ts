@@ -75,7 +75,8 @@ export async function recordEvents(trx: Db, engine: EngineCapabilities, events: 
     dedupe_key: e.dedupeKey ?? null,
     created_at: at,
   }));
-  await insertRows(trx, engine, 'events', eventColumns, rows);
+  // A batch is usually one scan's events: one workspace, kind and time, and mostly one repository.
+  await insertRows(trx, engine, 'events', eventColumns, rows, { oftenSame: ['workspace_id', 'repository_id', 'kind', 'dedupe_key', 'created_at'] });
   await fanOutEvents(trx, events.map((e, i) => ({ ...e, uuid: uuids[i]! })), at, (wanted) => eventIdsByUuid(trx, wanted));
   return rows.length;
 }

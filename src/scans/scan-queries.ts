@@ -42,7 +42,7 @@ const findingColumns = [
 export type NewFindingRow = FindingRow & { description: null };
 
 export async function insertFindings(trx: Db, engine: EngineCapabilities, rows: readonly NewFindingRow[]): Promise<void> {
-  await insertRows(trx, engine, 'findings', findingColumns, rows);
+  await insertRows(trx, engine, 'findings', findingColumns, rows, { oftenSame: ['scan_id', 'workspace_id', 'digest'] });
 }
 
 export async function findingKeysOfScan(db: Db, scanId: string): Promise<FindingKeyRow[]> {

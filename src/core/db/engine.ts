@@ -15,6 +15,12 @@ export interface EngineCapabilities {
   advisoryLocks: boolean;
   /** Column type of an auto-incrementing integer primary key in a migration. */
   serialType: 'integer' | 'bigserial';
+  /**
+   * `INSERT … SELECT ?, column1, … FROM (VALUES (?), …)` stores what `INSERT … VALUES` would (multi-row-insert.ts binds a
+   * value shared by every row once). Not on PostgreSQL: its VALUES types unadorned parameters as text, which a real
+   * or integer column refuses.
+   */
+  insertFromValues: boolean;
 }
 
 export const sqliteCapabilities: EngineCapabilities = {
@@ -23,6 +29,7 @@ export const sqliteCapabilities: EngineCapabilities = {
   multiProcess: false,
   advisoryLocks: false,
   serialType: 'integer',
+  insertFromValues: true,
 };
 
 export const postgresCapabilities: EngineCapabilities = {
@@ -31,4 +38,5 @@ export const postgresCapabilities: EngineCapabilities = {
   multiProcess: true,
   advisoryLocks: true,
   serialType: 'bigserial',
+  insertFromValues: false,
 };

@@ -19,8 +19,20 @@ export function batchSizes(total: number): number[] {
   return sizes;
 }
 
-// SQL text by engine, table and row count: compiled once by Kysely, then reused with new parameters.
+// SQL text by engine, table, columns and row count: compiled once, then reused with new parameters.
 const texts = new Map<string, string>();
+
+export interface InsertOptions<R> {
+  /** A row whose key is already there is left as it is (rows that are the same whoever writes them). */
+  ignoreConflictOn?: keyof R & string;
+  /**
+   * Columns that often have one value in every row (a scan's id, workspace and digest in each of its findings). Those
+   * that do in a batch are bound once per INSERT (`INSERT … SELECT ?, …, column1, … FROM (VALUES …)`): better-sqlite3
+   * converts and copies every bound string, and these were a third of a scan's parameters. Where the engine lacks
+   * that form (engine.ts insertFromValues), or a conflict is ignored, they are bound in every row.
+   */
+  oftenSame?: ReadonlyArray<keyof R & string>;
+}
 
 /**
  * Inserts many rows of one table in multi-row INSERTs (a scan's findings, its events: hundreds at a time). Kysely
@@ -29,28 +41,44 @@ const texts = new Map<string, string>();
  */
 export async function insertRows<T extends keyof Database & string, R extends object>(
   trx: Db, engine: EngineCapabilities, table: T, columns: ReadonlyArray<keyof R & string>, rows: readonly R[],
-  options: { ignoreConflictOn?: keyof R & string } = {},
+  options: InsertOptions<R> = {},
 ): Promise<void> {
+  if (rows.length === 0) return;
+  const first = rows[0] as Record<string, unknown>;
+  const same = engine.insertFromValues && options.ignoreConflictOn === undefined
+    ? (options.oftenSame ?? []).filter((c) => rows.every((r) => (r as Record<string, unknown>)[c] === first[c]))
+    : [];
+  if (same.length === columns.length) same.pop(); // VALUES needs a column
+  const varying = same.length === 0 ? columns : columns.filter((c) => !same.includes(c));
   let at = 0;
-  const conflict = options.ignoreConflictOn;
   for (const size of batchSizes(rows.length)) {
-    const key = `${engine.name}/${table}/${columns.join(',')}/${size}/${conflict ?? ''}`;
+    const key = `${engine.name}/${table}/${same.join(',')}/${varying.join(',')}/${size}/${options.ignoreConflictOn ?? ''}`;
     let text = texts.get(key);
-    if (text === undefined) {
-      const placeholder = Object.fromEntries(columns.map((c) => [c, null]));
-      let insert = trx.insertInto(table).values(Array.from({ length: size }, () => placeholder) as never);
-      // A row whose key is already there is left as it is (rows that are the same whoever writes them).
-      if (conflict !== undefined) insert = insert.onConflict((oc) => oc.column(conflict as never).doNothing());
-      text = insert.compile().sql;
-      texts.set(key, text);
-    }
-    const parameters: unknown[] = new Array(size * columns.length);
+    if (text === undefined) texts.set(key, text = same.length > 0 ? selectText(table, same, varying, size) : valuesText(trx, table, columns, size, options.ignoreConflictOn));
+    const parameters: unknown[] = new Array(same.length + size * varying.length);
     let k = 0;
+    for (const c of same) parameters[k++] = first[c];
     for (let i = at; i < at + size; i++) {
       const row = rows[i] as Record<string, unknown>;
-      for (const c of columns) parameters[k++] = row[c];
+      for (const c of varying) parameters[k++] = row[c];
     }
     await trx.executeQuery(CompiledQuery.raw(text, parameters));
     at += size;
   }
+}
+
+function valuesText(trx: Db, table: string, columns: readonly string[], size: number, conflict: string | undefined): string {
+  const placeholder = Object.fromEntries(columns.map((c) => [c, null]));
+  let insert = trx.insertInto(table as keyof Database).values(Array.from({ length: size }, () => placeholder) as never);
+  if (conflict !== undefined) insert = insert.onConflict((oc) => oc.column(conflict as never).doNothing());
+  return insert.compile().sql;
+}
+
+// Our own table and column names (never input), quoted as SQLite identifiers.
+function selectText(table: string, same: readonly string[], varying: readonly string[], size: number): string {
+  const quote = (name: string) => `"${name}"`;
+  const row = `(${varying.map(() => '?').join(', ')})`;
+  const values = Array.from({ length: size }, () => row).join(', ');
+  const select = [...same.map(() => '?'), ...varying.map((_, i) => `column${i + 1}`)].join(', ');
+  return `insert into ${quote(table)} (${[...same, ...varying].map(quote).join(', ')}) select ${select} from (values ${values})`;
 }
