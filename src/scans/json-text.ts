@@ -12,8 +12,8 @@
  * its src/string_bytes.cc) into V8's heap, and one over 128 KiB goes to V8's large-object space, freshly mapped
  * memory every time: ~1 µs per KiB, 1.0 ms for that 843 KB report, half as long as its JSON.parse. A longer string
  * Node keeps outside the heap, in malloc'd memory it reuses: 0.2 ms whatever the length. So a text between 192 KiB
- * and that limit is padded with spaces, which JSON allows after the value, to just past it (measured in bench/scan.ts
- * terms: see the README's Performance section). Correct either way: were the limit to change, only the speed would.
+ * and that limit is padded with spaces, which JSON allows after the value, to just past it. Correct either way: were
+ * the limit to change, only the speed would.
  */
 import { isAscii } from 'node:buffer';
 
