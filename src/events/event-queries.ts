@@ -13,7 +13,7 @@ export interface NewEvent {
   workspaceId: string;
   repositoryId: string | null;
   kind: EventKind;
-  /** The event's data: what notifications match on, and what events.data holds unless `stored` is given. */
+  /** The event's data: what notifications match on, and what events.data holds unless `storedJson` is given. */
   data: Record<string, unknown>;
   /** events.data as JSON text, in recordEvents, when it leaves out what delivery reads back (scans/vulnerability-events.ts). */
   storedJson?: string;
