@@ -14,7 +14,8 @@ export const descriptionHash = (text: string): string => hash('sha256', text, 'b
 // Hashes whose text is committed, per storage (a database): rows of `descriptions` are never deleted, so a hash seen
 // committed stays valid. Bounded: past the limit the set starts again (the texts are then re-sent and ignored).
 const committed = new WeakMap<object, Set<string>>();
-const KNOWN_LIMIT = 200_000;
+/** The most hashes a set of known-stored descriptions holds before it starts again (here, the parse pool, its workers). */
+export const KNOWN_LIMIT = 200_000;
 
 /** The texts of one transaction that the database may not hold yet. */
 export class DescriptionWrites {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { KNOWN_LIMIT } from './description-store.js';
 import type { PrepareRequest, PrepareResult } from './report-preparation.js';
 
 // The worker's file beside this one: .js in dist; .ts when run from source (tests, benches), where the worker first
@@ -22,8 +23,6 @@ function startWorker(): Worker {
   const code = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`;
   return new Worker(code, { eval: true });
 }
-
-const TOLD_LIMIT = 200_000;
 
 interface Pending {
   resolve: (result: PrepareResult) => void;
@@ -90,7 +89,7 @@ export class ReportParsePool {
       fresh.push(hash);
     }
     if (fresh.length === 0) return;
-    if (this.told.size > TOLD_LIMIT) this.told.clear();
+    if (this.told.size > KNOWN_LIMIT) this.told.clear();
     for (const w of this.workers) w.worker.postMessage({ stored: fresh });
   }
 

@@ -3,17 +3,17 @@
  * which descriptions the database holds (their texts are then left out of the results).
  */
 import { parentPort } from 'node:worker_threads';
+import { KNOWN_LIMIT } from './description-store.js';
 import { prepareReport, type PrepareRequest } from './report-preparation.js';
 
-// Bounded as the main thread's own set (description-store.ts): past the limit it starts again, and texts are sent.
-const STORED_LIMIT = 200_000;
+// Bounded as the main thread's own set: past the limit it starts again, and texts are sent.
 const stored = new Set<string>();
 
 type Message = { id: number; request: PrepareRequest } | { stored: string[] };
 
 parentPort!.on('message', (message: Message) => {
   if ('stored' in message) {
-    if (stored.size + message.stored.length > STORED_LIMIT) stored.clear();
+    if (stored.size + message.stored.length > KNOWN_LIMIT) stored.clear();
     for (const hash of message.stored) stored.add(hash);
     return;
   }
