@@ -16,8 +16,9 @@
  * - scans: the ingest's own steps and queries (ingest-scan.ts: ensureImage, the finding rows mapped from parsed
  *   findings field by field, summarise() with the triage that holds — none —, insertCurrentScan, insertFindings), in
  *   storage.transact like the ingest. Left out, since no view measured here reads them and they would make loading
- *   take many minutes: the scans' vulnerability_found events and audit entries, and the trend point each scan of a
- *   running digest writes — instead every environment and the workspace get the one point the last scan would leave.
+ *   take many minutes: the scans' audit entries, and the trend point each scan of a running digest writes — instead
+ *   every environment and the workspace get the one point the last scan would leave. (Their vulnerability_found
+ *   events the ingest writes only where a notification listens, and none does here.)
  * Deployments are recorded before the scans: recorded after them, each deployment recomputes its environment's and
  * the workspace's exposure from every running digest's summary (about 80 ms a deployment once 2,000 images are
  * scanned, on either engine), so 11,000 of them would take a quarter of an hour.

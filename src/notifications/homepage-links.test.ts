@@ -115,6 +115,10 @@ describeEachEngine('every link of every event payload opens the right page', (en
     const cancelled = await api('POST', '/api/v1/builds', { repository: R, build_name: 'stopped', ...trigger }, w, 201);
     await api('POST', `/api/v1/builds/${cancelled.build_id}/phase`, { phase: 'cancelled' }, w, 200);
     builds.build_cancelled = cancelled.build_id;
+    // A scan's vulnerability_found events are written only where a notification listens (scans/vulnerability-events.ts).
+    await api('POST', `/api/v1/repositories/${R}/notifications`, {
+      event: 'vulnerability_found', method: 'webhook', config: { url: 'http://127.0.0.1:9/hook' }, eventConfig: {},
+    }, t.tokens.admin, 201);
     await api('POST', `/api/v1/scans?image=${encodeURIComponent(`${R}@${D}`)}`, {
       SchemaVersion: 2, ArtifactName: 'web', Results: [{ Target: 'web', Vulnerabilities: [
         { VulnerabilityID: 'CVE-2021-44228', PkgName: 'log4j-core', InstalledVersion: '2.14.1', FixedVersion: '2.17.1', Severity: 'CRITICAL' },

@@ -1,8 +1,8 @@
 /*
  * Recording a scan report (ingest.md "Scan reports"): the scan and its findings become the digest's current state,
  * new and resolved findings are told apart from the previous current scan in memory, every new one is a
- * `vulnerability_found` event on each repository holding the digest, and the security-debt trend moves — all in one
- * transaction, so a failure stores nothing.
+ * `vulnerability_found` event on each repository holding the digest (written where a notification listens), and the
+ * security-debt trend moves — all in one transaction, so a failure stores nothing.
  */
 import type { Db, Storage } from '../core/db/database.js';
 import { newId } from '../core/ids.js';
@@ -20,7 +20,7 @@ import {
   findCurrentScan, findingKeysOfScan, insertCurrentScan, insertFindings, lockDigest, repositoriesHolding,
   type FindingKeyRow, type FindingRow, type NewFindingRow,
 } from './scan-queries.js';
-import { recordVulnerabilityEvents, tagContext } from './vulnerability-events.js';
+import { holdersListening, recordVulnerabilityEvents, tagContext } from './vulnerability-events.js';
 
 export type Writer = Pick<Storage, 'transact' | 'engine'>;
 
@@ -101,9 +101,10 @@ export async function ingestScan(writer: Writer, input: ScanInput): Promise<Scan
     await insertFindings(trx, writer.engine, rows);
 
     let events = 0;
-    if (found.length > 0) {
+    const listening = found.length > 0 ? await holdersListening(trx, holders) : [];
+    if (listening.length > 0) {
       const context = await tagContext(trx, workspaceId, image.digest, previous === undefined);
-      events = await recordVulnerabilityEvents(trx, writer.engine, workspaceId, image.digest, holders, found, at, context);
+      events = await recordVulnerabilityEvents(trx, writer.engine, workspaceId, image.digest, listening, found, at, context);
     }
     // Only environments where the digest runs change; a digest running nowhere moves no series (trend-points.ts).
     const environments = await environmentsRunning(trx, workspaceId, [image.digest]);

@@ -7,6 +7,7 @@ import { newId } from '../core/ids.js';
 import { ensureImage, ensureRepository } from '../registry/repository-queries.js';
 import { noDigestMessage } from './scan-image.js';
 import { withFindingFields } from '../delivery/event-findings.js';
+import { createNotification } from '../../test/support/notifications.js';
 
 interface Vuln { id: string; pkg: string; version?: string; severity?: string; fixed?: string; path?: string }
 
@@ -62,6 +63,13 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     await storage.db.insertInto('tag_history').values({ tag_id: tagId, digest: d, action: 'push', source: 'test', at }).execute();
   }
 
+  /**
+   * A vulnerability_found notification on the repository: its scans' events are written only where one listens. No
+   * delivery worker runs in these tests, so the port-9 receiver is never called.
+   */
+  const listen = (repository: string, event = 'vulnerability_found') =>
+    createNotification(t, { event, method: 'webhook', config: { url: 'http://127.0.0.1:9/hook' }, eventConfig: {} }, repository);
+
   const base: Vuln[] = [
     { id: 'CVE-2024-0001', pkg: 'openssl', version: '3.1.0', severity: 'CRITICAL', fixed: '3.1.5' },
     { id: 'CVE-2024-0002', pkg: 'zlib', version: '1.2.13', severity: 'MEDIUM' },
@@ -76,6 +84,8 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     await pushTag('ghcr.io/acme/web', 'latest', D);
     await pushTag('ghcr.io/acme/web', '1.0', D);
     await pushTag('registry.example.com/mirror/web', 'stable', D);
+    await listen('ghcr.io/acme/web');
+    await listen('registry.example.com/mirror/web');
     const res = await upload(trivyReport(base), image('ghcr.io/acme/web:1.0', D));
     assert.equal(res.statusCode, 201, res.body);
     const a = res.json();
@@ -125,6 +135,40 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     assert.equal(zlib.data.level, 2);
     const audit = await storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'scan.record').execute();
     assert.ok(audit.some((r) => r.target === `ghcr.io/acme/web@${D}`));
+  });
+
+  test('events are written only on the repositories with an enabled vulnerability_found notification', async () => {
+    const D = digest('e9');
+    await pushTag('ghcr.io/acme/quiet', 'latest', D); // no notification
+    await pushTag('ghcr.io/acme/pushes', 'latest', D); // another event's notification only
+    await pushTag('ghcr.io/acme/watched', 'latest', D);
+    await listen('ghcr.io/acme/pushes', 'repo_push');
+    const watcher = await listen('ghcr.io/acme/watched');
+    const res = await upload(trivyReport(base), image('ghcr.io/acme/quiet', D));
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual([res.json().findings, res.json().new], [5, 5], 'the findings are new whoever listens');
+    const events = await vulnerabilityEvents(storage, D);
+    assert.deepEqual(new Set(events.map((e) => e.data.repository)), new Set(['ghcr.io/acme/watched']));
+    assert.equal(events.length, 5);
+    const deliveries = await storage.db.selectFrom('deliveries').select('event_id').where('notification_id', '=', watcher.uuid).execute();
+    assert.deepEqual(deliveries.map((d) => Number(d.event_id)).sort(), events.map((e) => Number(e.id)).sort(), 'each event is delivered');
+
+    // Nobody listening at all: the scan stores its findings and no event.
+    const E = digest('e8');
+    await pushTag('ghcr.io/acme/quiet', 'next', E);
+    const quiet = await upload(trivyReport(base), image('ghcr.io/acme/quiet', E));
+    assert.deepEqual([quiet.statusCode, quiet.json().new], [201, 5]);
+    assert.deepEqual(await vulnerabilityEvents(storage, E), []);
+    const stored = await storage.db.selectFrom('findings').select('id').where('scan_id', '=', quiet.json().scan_id).execute();
+    assert.equal(stored.length, 5);
+
+    // A disabled notification (3 failures, or a 410) sends nothing more: it listens to nothing.
+    await storage.db.updateTable('notifications').set({ enabled: 0 }).where('id', '=', watcher.uuid).execute();
+    const F = digest('e7');
+    await pushTag('ghcr.io/acme/watched', 'next', F);
+    const unheard = await upload(trivyReport(base), image('ghcr.io/acme/watched', F));
+    assert.deepEqual([unheard.statusCode, unheard.json().new], [201, 5]);
+    assert.deepEqual(await vulnerabilityEvents(storage, F), []);
   });
 
   test('descriptions that quote "__proto__" or "constructor" keys are values: the report is stored as sent', async () => {
@@ -204,6 +248,7 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
     const OLD = digest('f1');
     const NEW = digest('f2');
     await pushTag('ghcr.io/acme/api', 'latest', OLD);
+    await listen('ghcr.io/acme/api');
     const old = await upload(trivyReport([
       { id: 'CVE-2023-1111', pkg: 'glibc' }, { id: 'CVE-2023-2222', pkg: 'openssl' },
     ]), image('ghcr.io/acme/api', OLD));
@@ -320,6 +365,8 @@ describeEachEngine('scan ingest: new, resolved, events, limits', (engine) => {
 
   test('50,000 findings in one report are stored in batches under both engines\u2019 parameter limits', async () => {
     const D = digest('d5');
+    await pushTag('ghcr.io/acme/huge', 'latest', D);
+    await listen('ghcr.io/acme/huge');
     // Bare entries, so that 50,000 fit in the 10 MiB limit (about 5 MiB).
     const report = { SchemaVersion: 2, ArtifactName: 'huge', Results: [{ Target: 'huge', Vulnerabilities: Array.from({ length: 50_000 }, (_, i) => ({
       VulnerabilityID: `CVE-2024-${10000 + (i % 997)}`, PkgName: `pkg-${i}`, InstalledVersion: '1.0', Severity: i % 2 ? 'LOW' : 'HIGH',
