@@ -60,9 +60,12 @@ function openSqlite(file: string): Storage {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache (the default is 2 MiB): the findings index is written at random places, and each page it
-  // misses is a read before the write. Measured: commit time per Grype scan 4.5 -> 2.9 ms at 600 scans.
-  sqlite.pragma('cache_size = -65536');
+  // 16 MB of page cache (better-sqlite3's default; SQLite's own is 2 MiB), not more: at a commit after a B-tree
+  // balance that swapped two pages' numbers (it parks one at the lock-byte page number, 262,145), SQLite walks the
+  // whole hash table of the cache to drop pages past the end of the file (pcache1TruncateUnsafe). With 64 MiB that
+  // walk was 7 % of the main thread during scan ingest (bench/scan.ts, perf); bench:env's views measured the same
+  // with 16 MB as with 64 MiB, since what they read stays in the operating system's cache.
+  sqlite.pragma('cache_size = -16000');
   // Sub-journals in memory: group-commit.ts runs each transaction of a batch in a SAVEPOINT, and SQLite copies every
   // page a savepoint changes that existed before it to a sub-journal, which past 64 KiB it spills to a temporary file
   // — a third of the main thread's kernel time during scan ingest (bench/scan.ts, perf). The journal of one job is
