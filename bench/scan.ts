@@ -1,6 +1,6 @@
 /*
- * npm run bench:scan -- [--engine sqlite|postgres] [--duration 10] [--repeat 1] [--only grype|trivy] [--profile]
- *                                                                                    (TIDEWATCH_BENCH_WARMUP=3 s)
+ * npm run bench:scan -- [--engine sqlite|postgres] [--duration 10] [--repeat 1] [--only grype|trivy] [--listen]
+ *                       [--profile]                                                  (TIDEWATCH_BENCH_WARMUP=3 s)
  *
  * POST /api/v1/scans under load with two real reports from the shared fixtures (TIDEWATCH_FIXTURES_DIR, else
  * <repo>/../shared/fixtures): Grype's nginx:1.14.1 (456 findings) and Trivy's juice-shop:v10.2.0 (236 findings). Every
@@ -18,6 +18,10 @@
  * ratio as much as any change to the server did. Goal on SQLite: ingest reports/s ≥ 0.25 × the parse-only rate.
  * With --repeat N every JSON-body run is made N times (interleaved) and the goal is judged on the median ratio of
  * each connection count.
+ *
+ * A scan writes its vulnerability_found events only on repositories where a notification listens; by default none
+ * does. --listen gives the bench repository one (a webhook whose eventConfig `environments: ["nowhere"]` matches no
+ * event, so every new finding is an event row and none a delivery), to measure the ingest with its events.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -94,17 +98,39 @@ interface Run {
   scansStored: number;
   currentStored: number;
   findingsStored: number;
+  eventsStored: number;
+  listen: boolean;
   db: BenchDatabase;
+}
+
+/**
+ * The bench repository, made by a push, and its vulnerability_found notification that matches no event (--listen):
+ * the events are written, nothing is delivered.
+ */
+async function listenOnRepository(server: { url: string; token: string }): Promise<void> {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  };
+  await call('/api/v1/pushes', { image: `${REPOSITORY}:bench@sha256:${randomBytes(32).toString('hex')}` });
+  await call(`/api/v1/repositories/${REPOSITORY}/notifications`, {
+    event: 'vulnerability_found', method: 'webhook', config: { url: 'http://127.0.0.1:9/never' }, eventConfig: { environments: ['nowhere'] },
+  });
 }
 
 async function runOnce(
   engine: Engine, report: Report, body: Run['body'], connections: number, seconds: number, warmupSeconds: number,
-  nodeArgs: string[],
+  nodeArgs: string[], listen: boolean,
 ): Promise<Run> {
   const parseRateNow = () => rate(() => JSON.parse(report.text), AROUND_SECONDS);
   const parseBefore = parseRateNow();
   const db = await benchDatabase(engine);
-  const server = await startChild('serve-for-bench.ts', { ...db.env, TIDEWATCH_BENCH_ROLE: 'write' }, nodeArgs);
+  // Notifications are an admin's to create, and the outbound guard refuses the loopback target unless allowed.
+  const listening: Record<string, string> = listen ? { TIDEWATCH_BENCH_ROLE: 'admin', TIDEWATCH_OUTBOUND_ALLOW: '127.0.0.1/32' } : { TIDEWATCH_BENCH_ROLE: 'write' };
+  const server = await startChild('serve-for-bench.ts', { ...db.env, ...listening }, nodeArgs);
+  if (listen) await listenOnRepository(server);
   const bytes = body === 'gzip' ? report.gzip : report.json;
   const options = (duration: number) => ({
     url: server.url,
@@ -133,16 +159,18 @@ async function runOnce(
   const scansStored = await n(storage.db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')));
   const currentStored = await n(storage.db.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')).where('is_current', '=', 1));
   const findingsStored = await n(storage.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')));
+  const eventsStored = await n(storage.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'vulnerability_found'));
   await storage.close();
   await db.drop();
   return {
     report, body, connections, result, created: result.byStatus.get(201) ?? 0, warmCreated: warm?.byStatus.get(201) ?? 0,
-    parseAround, serverCpu, scansStored, currentStored, findingsStored, db,
+    parseAround, serverCpu, scansStored, currentStored, findingsStored, eventsStored, listen, db,
   };
 }
 
 main(async () => {
-  const args = benchArgs(10, { repeat: { default: '1' }, only: {} });
+  const args = benchArgs(10, { repeat: { default: '1' }, only: {}, listen: { flag: true } });
+  const listen = args.extra.listen === 'true';
   const repeat = Number(args.extra.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number ≥ 1, got "${args.extra.repeat}"`);
   const only = args.extra.only;
@@ -163,9 +191,9 @@ main(async () => {
   const runs: Run[] = [];
   for (let i = 0; i < repeat; i++) {
     for (const r of reports) {
-      for (const c of CONNECTIONS) runs.push(await runOnce(args.engine, r, 'JSON', c, args.duration, WARMUP_SECONDS, nodeArgs));
+      for (const c of CONNECTIONS) runs.push(await runOnce(args.engine, r, 'JSON', c, args.duration, WARMUP_SECONDS, nodeArgs, listen));
       // gzip is not part of the goal: once is enough.
-      if (i === 0) runs.push(await runOnce(args.engine, r, 'gzip', GZIP_CONNECTIONS, args.duration, WARMUP_SECONDS, nodeArgs));
+      if (i === 0) runs.push(await runOnce(args.engine, r, 'gzip', GZIP_CONNECTIONS, args.duration, WARMUP_SECONDS, nodeArgs, listen));
     }
   }
 
@@ -186,7 +214,9 @@ main(async () => {
     }),
   ));
   console.log('');
-  console.log(`Ingest over HTTP (Tidewatch ${args.engine}, a fresh database per run; ratio = ingest reports/s ÷ the mean `
+  console.log(`Ingest over HTTP (Tidewatch ${args.engine}, a fresh database per run, ${listen
+    ? 'a vulnerability_found notification on the repository: every new finding an event row'
+    : 'no notification on the repository: no event rows'}; ratio = ingest reports/s ÷ the mean `
     + `JSON.parse/s measured just before and just after the run (${AROUND_SECONDS} s each); server CPU = CPU time of `
     + `the server process, all threads, over the run's wall time — 100 % is one core):\n`);
   console.log(markdownTable(
@@ -207,12 +237,16 @@ main(async () => {
   for (const run of runs) {
     const created = run.warmCreated + run.created;
     const expected = created * run.report.findings;
-    const good = run.scansStored === created && run.currentStored === created && run.findingsStored === expected;
+    // Every finding of a fresh digest is new: one event each where a notification listens, none elsewhere.
+    const eventsExpected = run.listen ? expected : 0;
+    const good = run.scansStored === created && run.currentStored === created && run.findingsStored === expected
+      && run.eventsStored === eventsExpected;
     ok &&= good;
     const others = [...run.result.byStatus].filter(([s]) => s !== 201).map(([s, c]) => `${c} × ${s}`);
     console.log(`${run.report.label}, ${run.body}, ${run.connections} connections: stored scans = ${run.scansStored} `
       + `(current ${run.currentStored}), 201 answers = ${created} (${run.warmCreated} warming up, ${run.created} timed); `
-      + `stored findings = ${run.findingsStored}, 201 × ${run.report.findings} = ${expected}: ${good ? 'OK' : 'MISMATCH'}`
+      + `stored findings = ${run.findingsStored}, 201 × ${run.report.findings} = ${expected}; vulnerability_found events `
+      + `${run.eventsStored} (expected ${eventsExpected}): ${good ? 'OK' : 'MISMATCH'}`
       + (others.length > 0 ? `; other answers ${others.join(', ')}, e.g. ${run.result.failures.join(' / ')}` : ''));
   }
 

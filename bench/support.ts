@@ -34,8 +34,9 @@ export interface BenchArgs {
 }
 
 /** The flags every bench takes, and `extra` string options of its own (each with its default, if any). */
-export function benchArgs(defaultDuration: number, extra: Record<string, { default?: string }> = {}): BenchArgs {
-  const own = Object.fromEntries(Object.entries(extra).map(([k, o]) => [k, { type: 'string' as const, ...o }]));
+export function benchArgs(defaultDuration: number, extra: Record<string, { default?: string; flag?: true }> = {}): BenchArgs {
+  // A `flag` takes no value: given, it reads as "true".
+  const own = Object.fromEntries(Object.entries(extra).map(([k, { flag, ...o }]) => [k, { type: flag ? 'boolean' as const : 'string' as const, ...o }]));
   const { values } = parseArgs({
     options: {
       ...own,
@@ -50,7 +51,7 @@ export function benchArgs(defaultDuration: number, extra: Record<string, { defau
   const duration = Number(values.duration);
   if (!(duration > 0)) throw new Error(`--duration must be a positive number of seconds, got "${values.duration}"`);
   const given = values as Record<string, string | boolean | undefined>;
-  const extraValues = Object.fromEntries(Object.keys(extra).map((k) => [k, given[k] as string | undefined]));
+  const extraValues = Object.fromEntries(Object.keys(extra).map((k) => [k, given[k] === true ? 'true' : given[k] as string | undefined]));
   return { engine: values.engine, duration, profile: values.profile, extra: extraValues };
 }
 
