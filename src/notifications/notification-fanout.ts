@@ -94,16 +94,17 @@ async function matchContexts(
     && (subscribers.get(`${e.repositoryId}\u0000${e.kind}`) ?? []).some((s) => Array.isArray(s.config.environments)));
   if (wanting.length === 0) return () => ({});
   const running = new Map<string, string[]>();
-  const byWorkspace = new Map<string, string[]>();
+  // Each digest once: a scan's hundreds of events all name the same one.
+  const byWorkspace = new Map<string, Set<string>>();
   for (const e of wanting) {
     const digest = str(e.data.digest);
     if (digest === undefined) continue;
-    const list = byWorkspace.get(e.workspaceId) ?? [];
-    list.push(digest);
-    byWorkspace.set(e.workspaceId, list);
+    const digests = byWorkspace.get(e.workspaceId) ?? new Set<string>();
+    digests.add(digest);
+    byWorkspace.set(e.workspaceId, digests);
   }
   for (const [workspaceId, digests] of byWorkspace) {
-    for (const [digest, names] of await environmentNamesRunning(trx, workspaceId, digests)) running.set(`${workspaceId}\u0000${digest}`, names);
+    for (const [digest, names] of await environmentNamesRunning(trx, workspaceId, [...digests])) running.set(`${workspaceId}\u0000${digest}`, names);
   }
   return (event) => ({ runningIn: running.get(`${event.workspaceId}\u0000${str(event.data.digest) ?? ''}`) ?? [] });
 }
