@@ -15,7 +15,7 @@
  */
 import autocannon from 'autocannon';
 import {
-  benchArgs, benchDatabase, count2xx, cpuSeconds, fmt, goalLine, load, machineLine, main, markdownTable, percentile, profileArgs,
+  api, benchArgs, benchDatabase, count2xx, cpuSeconds, fmt, goalLine, load, machineLine, main, markdownTable, percentile, profileArgs,
   startChild, type LoadResult,
 } from './support.js';
 import { DEPLOYMENTS, FINDINGS, IMAGES, reviewBody, scanReport } from './admission-reviews.js';
@@ -51,12 +51,6 @@ function atRate(url: string, path: string, seconds: number, body: () => string):
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     });
   });
-}
-
-async function api(base: string, token: string, method: string, path: string, body: string, type = 'application/json') {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<any>;
 }
 
 main(async () => {

@@ -30,7 +30,7 @@ import { gunzipSync } from 'node:zlib';
 import { fixturesDir } from '../test/support/fixtures.js';
 import { parseReport } from '../src/scans/parsers/parse-report.js';
 import {
-  benchArgs, benchDatabase, type BenchDatabase, fmt, goalLine, load, machineLine, main, markdownTable, percentile,
+  api, benchArgs, benchDatabase, type BenchDatabase, fmt, goalLine, load, machineLine, main, markdownTable, percentile,
   profileArgs, startChild, cpuSeconds, type Engine, type LoadResult,
 } from './support.js';
 
@@ -108,14 +108,9 @@ interface Run {
  * the events are written, nothing is delivered.
  */
 async function listenOnRepository(server: { url: string; token: string }): Promise<void> {
-  const call = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-    });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  };
-  await call('/api/v1/pushes', { image: `${REPOSITORY}:bench@sha256:${randomBytes(32).toString('hex')}` });
-  await call(`/api/v1/repositories/${REPOSITORY}/notifications`, {
+  const post = (path: string, body: unknown) => api(server.url, server.token, 'POST', path, JSON.stringify(body));
+  await post('/api/v1/pushes', { image: `${REPOSITORY}:bench@sha256:${randomBytes(32).toString('hex')}` });
+  await post(`/api/v1/repositories/${REPOSITORY}/notifications`, {
     event: 'vulnerability_found', method: 'webhook', config: { url: 'http://127.0.0.1:9/never' }, eventConfig: { environments: ['nowhere'] },
   });
 }

@@ -295,6 +295,13 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/** One call to the Tidewatch under test, for a bench's setup: its JSON answer, or an error naming the status. */
+export async function api(base: string, token: string, method: string, path: string, body: string, type = 'application/json') {
+  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
 export function count2xx(r: Pick<LoadResult, 'byStatus'>): number {
   return [...r.byStatus].filter(([s]) => s >= 200 && s < 300).reduce((n, [, c]) => n + c, 0);
 }
